@@ -1,0 +1,64 @@
+"""Named errors of the workbook layer. Messages are Chinese (users read them at the CLI edge and
+in Excel) and carry the place, the problem and the fix."""
+
+from __future__ import annotations
+
+
+class WorkbookError(Exception):
+    """Base class: a run cannot continue; nothing has been written."""
+
+
+class SheetMissing(WorkbookError):
+    def __init__(self, sheet: str):
+        self.sheet = sheet
+        super().__init__(f"缺少工作表「{sheet}」— 请恢复该表（可用 aftersales new 生成的空白工作簿对照）")
+
+
+class HeaderMissing(WorkbookError):
+    def __init__(self, sheet: str, headers: list[str], found: list[str]):
+        self.sheet, self.headers, self.found = sheet, headers, found
+        missing = "、".join(f"「{h}」" for h in headers)
+        super().__init__(
+            f"{sheet} 第1行：找不到列 {missing} — 表头是程序识别各列的依据，请恢复原表头文字"
+        )
+
+
+class WorkbookOpenInExcel(WorkbookError):
+    def __init__(self, path, lock):
+        self.path, self.lock = path, lock
+        super().__init__(
+            f"{path} 正在被 Excel 打开（发现锁文件 {lock.name}）— 请先在 Excel 中保存并关闭，"
+            "或在 Excel 中用功能区按钮运行；确认无人打开时可加 --force"
+        )
+
+
+class WorkbookBusy(WorkbookError):
+    def __init__(self, path, waited: float):
+        self.path, self.waited = path, waited
+        super().__init__(
+            f"{path} 正被另一个例程写入，已等待 {waited:.0f} 秒仍未完成 — 请稍后再试"
+        )
+
+
+class WorkbookChanged(WorkbookError):
+    def __init__(self, path):
+        self.path = path
+        super().__init__(
+            f"{path} 在读取后被其他程序修改 — 为避免覆盖他人的修改，本次未写入；请重新运行"
+        )
+
+
+class WriteFailed(WorkbookError):
+    def __init__(self, path, reason: str):
+        self.path, self.reason = path, reason
+        super().__init__(f"写入 {path} 失败：{reason} — 原文件未被修改")
+
+
+class NotAWorkbook(WorkbookError):
+    def __init__(self, path, reason: str):
+        self.path, self.reason = path, reason
+        super().__init__(f"{path} 不是可读取的 .xlsx 工作簿：{reason}")
+
+
+class OwnershipViolation(AssertionError):
+    """A routine tried to write a cell staff own: a programming error, never a user error."""

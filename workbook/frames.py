@@ -1,0 +1,349 @@
+"""Turn a sheet's raw grid (rows of cell values) into a typed DataFrame plus per-cell problems.
+
+The same parser serves every source: python-calamine on a file, xlwings on a live workbook, or a
+grid built in a test. Bad values never stop the parse: each becomes a ``Problem`` naming sheet,
+row, column, value and reason, and the typed cell is left empty (NaT/NaN/None).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from workbook import schema as S
+from workbook.problems import ERROR, NOTICE, WARNING, Problem
+
+EXCEL_ERRORS = frozenset(
+    {"#N/A", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!", "#GETTING_DATA",
+     "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#UNKNOWN!", "#CONNECT!", "#BUSY!"}
+)
+EARLIEST = dt.datetime(1990, 1, 1)
+LATEST = dt.datetime(2100, 1, 1)
+_EXCEL_EPOCH = dt.datetime(1899, 12, 30)
+_EXCEL_EPOCH_1904 = dt.datetime(1904, 1, 1)
+
+_DATE_PATTERNS = (
+    re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$"),
+    re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?[ T]+(\d{1,2})[:：时](\d{1,2})"
+               r"(?:[:：分](\d{1,2})(?:\.\d+)?秒?)?$"),
+)
+
+
+@dataclass
+class SheetData:
+    """One sheet as read: typed frame (index = Excel row number) and what was wrong with it."""
+
+    schema: S.Sheet
+    frame: pd.DataFrame
+    columns: dict[str, int]  # header → 0-based column index in the sheet
+    nonblank: dict[str, pd.Series]  # fill/request/row columns: did the cell hold anything?
+    last_row: int  # last Excel row with content (1 = header only)
+    width: int  # number of columns in the sheet's used area
+    problems: list[Problem] = field(default_factory=list)
+    missing_headers: list[str] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.schema.name
+
+    def bad_rows(self, header: str) -> set[int]:
+        """Excel rows whose ``header`` cell had an error-level problem."""
+        return {p.row for p in self.problems if p.column == header and p.level == ERROR}
+
+
+def excel_serial_to_datetime(value: float, date1904: bool = False) -> dt.datetime:
+    epoch = _EXCEL_EPOCH_1904 if date1904 else _EXCEL_EPOCH
+    return epoch + dt.timedelta(days=float(value))
+
+
+def parse_datetime_text(text: str) -> dt.datetime | None:
+    """Parse the date spellings staff type: 2026-03-01, 2026/3/1 9:30, 2026年3月1日 …"""
+    text = text.strip()
+    for pattern in _DATE_PATTERNS:
+        m = pattern.match(text)
+        if m:
+            parts = [int(g) if g else 0 for g in m.groups()]
+            try:
+                return dt.datetime(*parts)
+            except ValueError:
+                return None
+    return None
+
+
+def is_blank(value: object) -> bool:
+    return value is None or (value.__class__ is str and not value.strip()) or (
+        value.__class__ is float and math.isnan(value)
+    )
+
+
+def parse_grid(
+    sheet: S.Sheet,
+    grid: list[list],
+    *,
+    merged: list[tuple[tuple[int, int], tuple[int, int]]] | None = None,
+    date1904: bool = False,
+    first_row: int = 1,
+) -> SheetData:
+    """Parse ``grid`` (row 0 = the header row, at Excel row ``first_row``) against ``sheet``."""
+    problems: list[Problem] = []
+    header = grid[0] if grid else []
+    columns: dict[str, int] = {}
+    for j, value in enumerate(header):
+        text = str(value).strip() if not is_blank(value) else ""
+        if text in sheet.by_header:
+            if text in columns:
+                problems.append(Problem(sheet.name, first_row, text, text,
+                                        "表头重复 — 请删除或改名其中一列", ERROR))
+                continue
+            columns[text] = j
+    missing = [h for h in sheet.headers if h not in columns]
+
+    body = grid[1:]
+    numbers, rows = [], []
+    blank_runs: list[int] = []
+    for i, row in enumerate(body):
+        if all(is_blank(v) for v in row):
+            blank_runs.append(first_row + 1 + i)
+            continue
+        numbers.append(first_row + 1 + i)
+        rows.append(row)
+    last_row = numbers[-1] if numbers else first_row
+    interior_blanks = [r for r in blank_runs if r < last_row]
+    if interior_blanks:
+        problems.append(Problem(sheet.name, interior_blanks[0], None, None,
+                                f"空行已跳过（{_ranges(interior_blanks)}）", NOTICE))
+
+    width = max((len(r) for r in grid), default=0)
+    raw = pd.DataFrame(rows, index=pd.Index(numbers, name="行号"), dtype=object)
+    frame = pd.DataFrame(index=raw.index)
+    nonblank: dict[str, pd.Series] = {}
+    for col in sheet.columns:
+        if col.header not in columns:
+            continue
+        j = columns[col.header]
+        values = raw[j] if j in raw.columns else pd.Series([None] * len(raw), index=raw.index,
+                                                          dtype=object)
+        typed, found = _coerce(sheet.name, col, values, date1904)
+        frame[col.header] = typed
+        problems += found
+        if col.owner in (S.FILL, S.REQUEST, S.ROW):
+            nonblank[col.header] = ~values.map(is_blank).astype(bool)
+
+    problems += _merged_problems(sheet, merged or [], first_row, last_row)
+    problems += _duplicate_keys(sheet, frame)
+    return SheetData(sheet, frame, columns, nonblank, last_row, width, problems, missing)
+
+
+def _ranges(rows: list[int]) -> str:
+    out, start, prev = [], rows[0], rows[0]
+    for r in rows[1:] + [None]:
+        if r is not None and r == prev + 1:
+            prev = r
+            continue
+        out.append(f"第{start}行" if start == prev else f"第{start}–{prev}行")
+        if r is not None:
+            start = prev = r
+        if len(out) >= 10:
+            out.append("…")
+            break
+    return "、".join(out)
+
+
+def _coerce(sheet: str, col: S.Column, values: pd.Series, date1904: bool):
+    kind = col.kind
+    if kind in S.TEMPORAL:
+        return _coerce_datetime(sheet, col, values, date1904)
+    if kind in S.NUMERIC:
+        return _coerce_number(sheet, col, values)
+    return _coerce_text(sheet, col, values)
+
+
+def _problem(sheet, row, col, value, reason, level=ERROR) -> Problem:
+    return Problem(sheet, int(row), col.header, value, reason, level)
+
+
+def _required(sheet, col, row, found) -> None:
+    if col.required:
+        found.append(_problem(sheet, row, col, None, "必填项为空"))
+
+
+def _coerce_text(sheet: str, col: S.Column, values: pd.Series):
+    found: list[Problem] = []
+    choices = set(col.choices) if col.kind == S.CHOICE and col.choices else None
+    keep_spaces = col.kind == S.LONGTEXT
+    out = []
+    for row, value in zip(values.index.tolist(), values.tolist()):
+        if value.__class__ is str:
+            stripped = value.strip()
+            if not stripped:
+                out.append(None)
+                _required(sheet, col, row, found)
+            elif stripped in EXCEL_ERRORS:
+                found.append(_problem(sheet, row, col, value, "单元格为错误值 — 请检查公式或改为文字"))
+                out.append(None)
+            elif choices is not None and stripped not in choices:
+                found.append(_problem(
+                    sheet, row, col, value, "不在可选值中 — 可选：" + "、".join(col.choices)))
+                out.append(None)
+            else:
+                out.append(value if keep_spaces else stripped)
+            continue
+        if value is None or (value.__class__ is float and math.isnan(value)):
+            out.append(None)
+            _required(sheet, col, row, found)
+            continue
+        if col.kind == S.ANY:
+            out.append(value)
+            continue
+        text = _as_text(value)
+        if col.kind == S.PHONE and isinstance(value, (int, float)):
+            found.append(_problem(sheet, row, col, value,
+                                  "电话号码被存为数字，开头的0可能已丢失 — 请把该列设为文本后重新输入",
+                                  WARNING))
+        if choices is not None and text not in choices:
+            found.append(_problem(
+                sheet, row, col, value, "不在可选值中 — 可选：" + "、".join(col.choices)))
+            out.append(None)
+            continue
+        out.append(text)
+    return pd.Series(out, index=values.index, dtype=object), found
+
+
+def _as_text(value: object) -> str:
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() and abs(value) < 1e16 else repr(value)
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M" if (value.hour or value.minute) else "%Y-%m-%d")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _coerce_datetime(sheet: str, col: S.Column, values: pd.Series, date1904: bool):
+    found: list[Problem] = []
+    what = "日期" if col.kind == S.DATE else "日期时间"
+    example = "YYYY-MM-DD" if col.kind == S.DATE else "YYYY-MM-DD HH:MM"
+    fast = values.map(lambda v: v.__class__ is dt.datetime or v.__class__ is dt.date)
+    out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us]")
+    if fast.any():
+        out[fast] = pd.to_datetime(values[fast].astype(object), errors="coerce")
+    for row, value in values[~fast].items():
+        if is_blank(value):
+            _required(sheet, col, row, found)
+            continue
+        parsed = None
+        if isinstance(value, bool):
+            parsed = None
+        elif isinstance(value, (int, float)):
+            if 0 < float(value) < 2958466:
+                parsed = excel_serial_to_datetime(value, date1904)
+        elif isinstance(value, str):
+            if value.strip() in EXCEL_ERRORS:
+                found.append(_problem(sheet, row, col, value, "单元格为错误值 — 请填写" + what))
+                continue
+            parsed = parse_datetime_text(value)
+        elif isinstance(value, pd.Timestamp):
+            parsed = value.to_pydatetime()
+        if parsed is None:
+            found.append(_problem(sheet, row, col, value, f"不是有效的{what} — 请使用 {example} 格式"))
+            continue
+        out[row] = parsed
+    # Dates outside 1990–2100 are typing slips (a year of 1900 is Excel's zero date).
+    odd = out.notna() & ((out < EARLIEST) | (out >= LATEST))
+    for row in out.index[odd]:
+        found.append(_problem(sheet, row, col, out[row].strftime("%Y-%m-%d"),
+                              f"{what}不合理（应在1990–2100年之间）— 请核对"))
+        out[row] = pd.NaT
+    if col.kind == S.DATE:
+        out = out.dt.normalize()
+    else:
+        out = out.dt.round("s")
+    return out, found
+
+
+def _coerce_number(sheet: str, col: S.Column, values: pd.Series):
+    found: list[Problem] = []
+    out = np.full(len(values), np.nan)
+    for i, (row, value) in enumerate(values.items()):
+        if value.__class__ is float or value.__class__ is int:
+            number = float(value)
+        elif is_blank(value):
+            _required(sheet, col, row, found)
+            continue
+        elif isinstance(value, bool):
+            found.append(_problem(sheet, row, col, value, "应为数字"))
+            continue
+        elif isinstance(value, str):
+            text = value.strip().replace(",", "").replace("，", "")
+            if text in EXCEL_ERRORS:
+                found.append(_problem(sheet, row, col, value, "单元格为错误值 — 请填写数字"))
+                continue
+            scale = 1.0
+            if text.endswith("%"):
+                text, scale = text[:-1], 0.01
+            try:
+                number = float(text) * scale
+            except ValueError:
+                found.append(_problem(sheet, row, col, value, "不是数字 — 请只填写数字"))
+                continue
+        else:
+            found.append(_problem(sheet, row, col, value, "不是数字 — 请只填写数字"))
+            continue
+        if math.isnan(number) or math.isinf(number):
+            found.append(_problem(sheet, row, col, value, "不是有效数字"))
+            continue
+        if col.kind == S.PERCENT and number > 1 and (col.maximum is None or col.maximum <= 1):
+            number = number / 100.0  # 85 typed into a percentage column means 85%
+        if col.kind in (S.INT, S.SCORE) and not float(number).is_integer():
+            found.append(_problem(sheet, row, col, value, "应为整数"))
+            continue
+        lo, hi = col.minimum, col.maximum
+        if (lo is not None and number < lo) or (hi is not None and number > hi):
+            span = f"{_fmt(lo)}–{_fmt(hi)}" if lo is not None and hi is not None else (
+                f"不小于{_fmt(lo)}" if lo is not None else f"不大于{_fmt(hi)}")
+            found.append(_problem(sheet, row, col, value, f"超出范围（应为{span}）"))
+            continue
+        out[i] = number
+    return pd.Series(out, index=values.index, dtype="float64"), found
+
+
+def _fmt(x: float | None) -> str:
+    return "" if x is None else (str(int(x)) if float(x).is_integer() else str(x))
+
+
+def _merged_problems(sheet: S.Sheet, merged, first_row: int, last_row: int) -> list[Problem]:
+    from openpyxl.utils import get_column_letter
+
+    out = []
+    for (r0, c0), (r1, c1) in merged:
+        top = first_row + r0
+        if top <= first_row and first_row + r1 <= first_row:
+            continue  # a merged title above the header is harmless
+        ref = f"{get_column_letter(c0 + 1)}{first_row + r0}:{get_column_letter(c1 + 1)}{first_row + r1}"
+        out.append(Problem(sheet.name, top, None, ref,
+                           "是合并单元格 — 只有左上角的值被读取，请取消合并后逐格填写", WARNING))
+    return out
+
+
+def _duplicate_keys(sheet: S.Sheet, frame: pd.DataFrame) -> list[Problem]:
+    key = sheet.key
+    if key is None or key not in frame:
+        return []
+    values = frame[key]
+    present = values[values.notna()]
+    dup = present[present.duplicated(keep="first")]
+    if dup.empty:
+        return []
+    first = present[~present.duplicated(keep="first")]
+    first_row = {v: r for r, v in first.items()}
+    return [
+        Problem(sheet.name, int(r), key, v, f"与第{first_row[v]}行重复 — {key}必须唯一", ERROR)
+        for r, v in dup.items()
+    ]

@@ -1,0 +1,135 @@
+"""Apply a ChangeSet to a workbook open in Excel, through xlwings, in block writes.
+
+Excel round-trips are what make a button slow, so cells are never written one by one: each run
+of consecutive changed rows in a column is one ``Range.value`` assignment, appended rows are one
+2-D block, a rebuilt output sheet is one clear plus one block, and a report sheet is one block
+plus one call per distinct cell look.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from workbook import schema as S
+from workbook.changes import ChangeSet, ReportSheet
+from workbook.xlsxpatch import looks_like_formula
+
+
+def excel_value(value):
+    """A value as xlwings should write it: text that looks like a formula gets Excel's ' prefix."""
+    if isinstance(value, str) and looks_like_formula(value):
+        return "'" + value
+    return value
+
+
+def runs(by_row: dict[int, object]) -> Iterable[tuple[int, list]]:
+    """Group {row: value} into (first row, [values]) runs of consecutive rows."""
+    rows = sorted(by_row)
+    start = prev = None
+    values: list = []
+    for r in rows:
+        if prev is not None and r == prev + 1:
+            values.append(by_row[r])
+        else:
+            if start is not None:
+                yield start, values
+            start, values = r, [by_row[r]]
+        prev = r
+    if start is not None:
+        yield start, values
+
+
+def apply_to_book(book, snapshot, changes: ChangeSet) -> int:
+    """Write ``changes`` into the live ``book``; return the number of Excel calls made."""
+    calls = 0
+    for name, sc in changes.sheets.items():
+        if sc.is_empty:
+            continue
+        sheet_schema = S.sheet(name)
+        sheet = book.sheets[name]
+        data = snapshot[name]
+        for header, by_row in sc.cells.items():
+            col = data.columns[header] + 1
+            for start, values in runs(by_row):
+                target = sheet.range((start, col), (start + len(values) - 1, col))
+                target.value = [[excel_value(v)] for v in values]
+                calls += 1
+        width = max(data.width, max(data.columns.values(), default=0) + 1)
+        if sc.rebuild is not None:
+            if data.last_row >= 2:
+                sheet.range((2, 1), (data.last_row, width)).clear_contents()
+                calls += 1
+            first, rows = 2, sc.rebuild
+        else:
+            first, rows = data.last_row + 1, sc.appends
+        if rows:
+            block = []
+            for values in rows:
+                line = [None] * width
+                for header, value in values.items():
+                    line[data.columns[header]] = excel_value(value)
+                block.append(line)
+            sheet.range((first, 1), (first + len(block) - 1, width)).value = block
+            calls += 1
+        if rows or sc.rebuild is not None:
+            last = max(first + len(rows) - 1, 2)
+            calls += _resize_table(sheet, sheet_schema.table, last, width)
+    for name, report in changes.reports.items():
+        calls += _write_report(book, report)
+    return calls
+
+
+def _resize_table(sheet, table_name: str, last_row: int, width: int) -> int:
+    tables = getattr(sheet, "tables", None)
+    if tables is None:
+        return 0
+    names = [t.name for t in tables]
+    if table_name not in names:
+        return 0
+    tables[table_name].resize(sheet.range((1, 1), (last_row, width)))
+    return 1
+
+
+def _write_report(book, report: ReportSheet) -> int:
+    names = [s.name for s in book.sheets]
+    if report.name in names:
+        sheet = book.sheets[report.name]
+        sheet.clear()
+    else:
+        after = book.sheets[report.after] if report.after in names else book.sheets[-1]
+        sheet = book.sheets.add(report.name, after=after)
+    calls = 1
+    grid = report.grid()
+    if grid:
+        sheet.range((1, 1), (len(grid), len(grid[0]))).value = [
+            [excel_value(v) for v in row] for row in grid
+        ]
+        calls += 1
+    by_look: dict = {}
+    for (r, c), (_value, look) in report.cells.items():
+        if look is not None:
+            by_look.setdefault(look, []).append((r, c))
+    for look, cells in by_look.items():
+        for r, c in cells:
+            _format(sheet.range((r, c)), look)
+            calls += 1
+    for i, width in enumerate(report.widths, start=1):
+        sheet.range((1, i)).column_width = width
+    for ref in report.merges:
+        sheet.range(ref).merge()
+    return calls
+
+
+def _format(rng, look) -> None:
+    if look.fill:
+        rng.color = "#" + look.fill
+    if look.bold:
+        rng.font.bold = True
+    if look.color:
+        rng.font.color = "#" + look.color
+    if look.size:
+        rng.font.size = look.size
+    if look.numfmt:
+        rng.number_format = look.numfmt
+    if look.wrap:
+        rng.wrap_text = True

@@ -1,0 +1,83 @@
+"""One routine run against one workbook: read once, decide, write once.
+
+``open_workbook(source)`` accepts a path (headless) or an ``xw.Book`` (ribbon button). For a path
+it refuses a workbook Excel holds open, serialises runs with a lock file, reads with
+python-calamine, and writes by patching the file atomically with a backup. For a live book it
+reads and writes through xlwings in a few block calls per sheet.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from workbook.changes import ChangeSet, check_ownership
+from workbook.reader import Snapshot, read_book, read_file
+from workbook.store import DEFAULT_BACKUPS, LOCK_WAIT_SECONDS, refuse_if_open_in_excel, routine_lock
+
+
+@dataclass
+class CommitResult:
+    """What a commit wrote: whether the file changed, its backup, and a line per sheet."""
+
+    written: bool
+    lines: list[str] = field(default_factory=list)
+    backup: Path | None = None
+
+
+class Session:
+    def __init__(self, source, snapshot: Snapshot, *, is_file: bool):
+        self.source = source
+        self.snapshot = snapshot
+        self.is_file = is_file
+        self.committed = False
+
+    def commit(self, changes: ChangeSet, *, now: dt.datetime | None = None) -> CommitResult:
+        """Write ``changes`` (only cells that differ); a second commit in one run is refused."""
+        if self.committed:
+            raise RuntimeError("a run writes its workbook once")
+        self.committed = True
+        changes.prune()
+        check_ownership(changes, self.snapshot)
+        lines = changes.summary()
+        if changes.is_empty:
+            return CommitResult(False, [])
+        if self.is_file:
+            from workbook.writer import apply_to_file
+
+            result = apply_to_file(Path(self.source), self.snapshot, changes,
+                                   backups=backup_count(self.snapshot), now=now)
+            return CommitResult(result.written, lines, result.backup)
+        from workbook.live import apply_to_book
+
+        apply_to_book(self.source, self.snapshot, changes)
+        return CommitResult(True, lines)
+
+
+def backup_count(snapshot: Snapshot) -> int:
+    value = snapshot.params().get("备份保留份数", DEFAULT_BACKUPS)
+    try:
+        return max(0, int(float(value)))
+    except (TypeError, ValueError):
+        return DEFAULT_BACKUPS
+
+
+def is_path(source) -> bool:
+    return isinstance(source, (str, Path))
+
+
+@contextlib.contextmanager
+def open_workbook(source, *, sheets: Iterable[str] | None = None, force: bool = False,
+                  wait: float = LOCK_WAIT_SECONDS) -> Iterator[Session]:
+    """Open ``source`` (a path or an xw.Book) for one run: read once, commit at most once."""
+    if not is_path(source):
+        yield Session(source, read_book(source, sheets), is_file=False)
+        return
+    path = Path(source)
+    refuse_if_open_in_excel(path, force=force)
+    with routine_lock(path, wait=wait):
+        snapshot = read_file(path, sheets)
+        yield Session(path, snapshot, is_file=True)

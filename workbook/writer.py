@@ -1,0 +1,140 @@
+"""Apply a ChangeSet to an .xlsx file: patch the changed parts, then replace the file atomically."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from workbook import schema as S
+from workbook.changes import ChangeSet, ReportSheet
+from workbook.store import replace_file
+from workbook.styles import Look, StyleBook
+from workbook.xlsxpatch import (
+    CellWriter, Package, SheetPatch, add_sheet_entries, new_sheet_xml, next_sheet_part,
+    patch_sheet_xml, rewrite_zip, set_table_rows, table_last_row, without_calc_chain,
+)
+
+DATETIME_LOOK = Look(numfmt="yyyy-mm-dd hh:mm")
+HEADER_LOOK = Look(bold=True, color="FFFFFF", fill="7F7F7F", align="center", wrap=True)
+
+
+@dataclass
+class WriteResult:
+    written: bool
+    backup: Path | None = None
+
+
+def apply_to_file(path: Path, snapshot, changes: ChangeSet, *, backups: int,
+                  now: dt.datetime | None = None) -> WriteResult:
+    """Write ``changes`` into ``path`` (read as ``snapshot``); nothing is written if empty."""
+    changes.prune()
+    if changes.is_empty:
+        return WriteResult(False)
+    pkg = Package(path)
+    try:
+        replaced, added = _build_parts(pkg, snapshot, changes)
+        removed: set[str] = set()
+        ct_key = "[Content_Types].xml"
+        stripped = without_calc_chain(pkg, replaced.get(ct_key, pkg.read(ct_key)))
+        if stripped is not None:
+            replaced["xl/_rels/workbook.xml.rels"], replaced[ct_key] = stripped
+            removed.add("xl/calcChain.xml")
+    finally:
+        pkg.close()
+    backup = replace_file(
+        path,
+        lambda tmp: rewrite_zip(path, tmp, replaced, added, removed),
+        expected=snapshot.stamp,
+        backups=backups,
+        now=now,
+    )
+    return WriteResult(True, backup)
+
+
+def _build_parts(pkg: Package, snapshot, changes: ChangeSet):
+    styles = StyleBook(pkg.read("xl/styles.xml"))
+    writer = CellWriter(styles, pkg.date1904, lambda: styles.look(DATETIME_LOOK))
+    replaced: dict[str, bytes] = {}
+    added: dict[str, bytes] = {}
+    for name, sc in changes.sheets.items():
+        if sc.is_empty:
+            continue
+        if name not in pkg.sheets:
+            _add_missing_output_sheet(pkg, snapshot, name, sc, writer, styles, replaced, added)
+            continue
+        data = snapshot[name]
+        entry = pkg.sheets[name]
+        patch = SheetPatch()
+        for header, by_row in sc.cells.items():
+            j = data.columns[header]
+            for row, value in by_row.items():
+                patch.cells.setdefault(row, {})[j] = value
+        last = data.last_row
+        if sc.rebuild is not None:
+            patch.clear_below = 1
+            last = 1
+            rows = sc.rebuild
+        else:
+            rows = sc.appends
+        for offset, values in enumerate(rows, start=1):
+            cells = patch.cells.setdefault(last + offset, {})
+            for header, value in values.items():
+                cells[data.columns[header]] = value
+        new_last = last + len(rows)
+        xml, _, _ = patch_sheet_xml(pkg.read(entry.part), patch, writer)
+        replaced[entry.part] = xml
+        if rows or sc.rebuild is not None:
+            for table in pkg.tables_of(entry.part):
+                table_xml = pkg.read(table)
+                end = new_last if sc.rebuild is not None else max(table_last_row(table_xml), new_last)
+                replaced[table] = set_table_rows(table_xml, end)
+    ct = replaced.get("[Content_Types].xml") or pkg.read("[Content_Types].xml")
+    for name, report in changes.reports.items():
+        if not S.is_monthly_sheet(name):
+            raise ValueError(f"report sheet {name!r} must be named {S.MONTHLY_PREFIX}…")
+        xml = _report_xml(report, writer, styles)
+        if name in pkg.sheets:
+            replaced[pkg.sheets[name].part] = xml
+        else:
+            part = next_sheet_part(pkg)
+            added[part] = xml
+            after = report.after if report.after in pkg.sheets else None
+            wb_xml, rels, ct = add_sheet_entries(pkg, name, part, ct, after=after)
+            replaced["xl/workbook.xml"] = wb_xml
+            replaced["xl/_rels/workbook.xml.rels"] = rels
+            replaced["[Content_Types].xml"] = ct
+    if styles.changed:
+        replaced["xl/styles.xml"] = styles.to_bytes()
+    return replaced, added
+
+
+def _report_xml(report: ReportSheet, writer: CellWriter, styles: StyleBook) -> bytes:
+    rows: dict[int, dict[int, object]] = {}
+    looks: dict[tuple[int, int], int] = {}
+    for (r, c), (value, look) in report.cells.items():
+        rows.setdefault(r, {})[c - 1] = value
+        if look is not None:
+            looks[(r, c - 1)] = styles.look(look)
+    return new_sheet_xml(rows, looks, writer, report.widths, report.merges, tab_colour="7F7F7F")
+
+
+def _add_missing_output_sheet(pkg, snapshot, name, sc, writer, styles, replaced, added):
+    """Staff deleted an output sheet: recreate it as a plain sheet with its header row."""
+    sheet = S.sheet(name)
+    if sheet.group != S.OUTPUT or sc.rebuild is None:
+        from workbook.errors import SheetMissing
+
+        raise SheetMissing(name)
+    rows: dict[int, dict[int, object]] = {1: {j: h for j, h in enumerate(sheet.headers)}}
+    looks = {(1, j): styles.look(HEADER_LOOK) for j in range(len(sheet.headers))}
+    for i, values in enumerate(sc.rebuild, start=2):
+        rows[i] = {sheet.headers.index(h): v for h, v in values.items()}
+    xml = new_sheet_xml(rows, looks, writer, [c.display_width for c in sheet.columns], [])
+    part = next_sheet_part(pkg)
+    added[part] = xml
+    ct = replaced.get("[Content_Types].xml", pkg.read("[Content_Types].xml"))
+    wb_xml, rels, ct = add_sheet_entries(pkg, name, part, ct)
+    replaced["xl/workbook.xml"] = wb_xml
+    replaced["xl/_rels/workbook.xml.rels"] = rels
+    replaced["[Content_Types].xml"] = ct

@@ -1,0 +1,539 @@
+"""Write changes into an .xlsx by patching only the parts that change, streaming, in the zip.
+
+A busy team's workbook holds 100,000+ tickets; loading and saving it with openpyxl takes about a
+minute and a gigabyte. Instead, the sheet XML of each changed sheet is scanned row by row: rows
+without changes are copied byte for byte, changed rows get only their target cells replaced, and
+every other part of the package (shared strings, styles, tables, validations, conditional
+formats, names, VBA, ribbon) is copied untouched — compressed bytes and all — unless a change
+needs it (a table's range after new rows; a new cell format; a new sheet).
+
+New text goes in as inline strings, so the shared-string table (and with it every staff cell)
+never changes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import struct
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+from typing import Callable
+from xml.sax.saxutils import escape
+
+import numpy as np
+import pandas as pd
+from lxml import etree
+
+from workbook.styles import Look, StyleBook
+
+NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+NS_R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+NS_PKG = "http://schemas.openxmlformats.org/package/2006/relationships"
+NS_CT = "http://schemas.openxmlformats.org/package/2006/content-types"
+REL_WORKSHEET = f"{NS_R}/worksheet"
+REL_TABLE = f"{NS_R}/table"
+REL_CALCCHAIN = f"{NS_R}/calcChain"
+CT_WORKSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+FORMULA_LEAD = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+_ROW_RE = re.compile(rb"<row\b[^>]*?(?:/>|>.*?</row>)", re.S)
+_CELL_RE = re.compile(rb"<c\b[^>]*?(?:/>|>.*?</c>)", re.S)
+_ATTR_R = re.compile(rb'\br="([A-Z]+)?(\d+)"')
+_ATTR_S = re.compile(rb'\bs="(\d+)"')
+_ROW_STYLE = re.compile(rb'\bs="(\d+)"[^>]*?\bcustomFormat="(?:1|true)"|'
+                        rb'\bcustomFormat="(?:1|true)"[^>]*?\bs="(\d+)"')
+_SPANS = re.compile(rb'\sspans="[^"]*"')
+_DIMENSION = re.compile(rb"<dimension\b[^>]*/>")
+_ROW_NUMBER = re.compile(rb'\br="(\d+)"')
+_ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_EXCEL_ESCAPE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
+_EPOCH = dt.datetime(1899, 12, 30)
+_EPOCH_1904 = dt.datetime(1904, 1, 1)
+
+
+# ---- cell references --------------------------------------------------------------------------
+def col_letter(index: int) -> str:
+    """0-based column index → Excel letters (0 → A)."""
+    index += 1
+    letters = ""
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def col_index(letters: bytes | str) -> int:
+    if isinstance(letters, bytes):
+        letters = letters.decode()
+    n = 0
+    for ch in letters:
+        n = n * 26 + (ord(ch) - 64)
+    return n - 1
+
+
+# ---- the package ------------------------------------------------------------------------------
+@dataclass
+class SheetEntry:
+    name: str
+    part: str  # e.g. xl/worksheets/sheet3.xml
+    rid: str
+    sheet_id: int
+
+
+class Package:
+    """An .xlsx opened for patching: which part holds which sheet, and its tables."""
+
+    def __init__(self, path):
+        self.path = path
+        self.zip = zipfile.ZipFile(path)
+        self.names = set(self.zip.namelist())
+        workbook_xml = self.zip.read("xl/workbook.xml")
+        self.workbook = etree.fromstring(workbook_xml)
+        rels = etree.fromstring(self.zip.read("xl/_rels/workbook.xml.rels"))
+        self.workbook_rels = rels
+        targets = {r.get("Id"): (r.get("Type"), r.get("Target")) for r in rels}
+        self.sheets: dict[str, SheetEntry] = {}
+        for el in self.workbook.iter(f"{{{NS_MAIN}}}sheet"):
+            rid = el.get(f"{{{NS_R}}}id")
+            _type, target = targets[rid]
+            part = _resolve("xl/workbook.xml", target)
+            self.sheets[el.get("name")] = SheetEntry(el.get("name"), part, rid, int(el.get("sheetId")))
+        pr = self.workbook.find(f"{{{NS_MAIN}}}workbookPr")
+        self.date1904 = pr is not None and pr.get("date1904") in ("1", "true")
+
+    def close(self) -> None:
+        self.zip.close()
+
+    def read(self, part: str) -> bytes:
+        return self.zip.read(part)
+
+    def rels_part(self, part: str) -> str:
+        p = PurePosixPath(part)
+        return str(p.parent / "_rels" / (p.name + ".rels"))
+
+    def tables_of(self, sheet_part: str) -> list[str]:
+        rels = self.rels_part(sheet_part)
+        if rels not in self.names:
+            return []
+        root = etree.fromstring(self.zip.read(rels))
+        return [_resolve(sheet_part, r.get("Target")) for r in root if r.get("Type") == REL_TABLE]
+
+
+def _resolve(base_part: str, target: str) -> str:
+    if target.startswith("/"):
+        return target.lstrip("/")
+    parts = list(PurePosixPath(base_part).parent.parts)
+    for piece in PurePosixPath(target).parts:
+        if piece == "..":
+            parts.pop()
+        elif piece != ".":
+            parts.append(piece)
+    return "/".join(parts)
+
+
+# ---- values → cell XML --------------------------------------------------------------------------
+def excel_text(value: str) -> str:
+    """Text safe for a cell: XML-illegal control characters become Excel's _xHHHH_ escapes."""
+    value = _EXCEL_ESCAPE.sub(r"_x005F_\1", value)
+    return _ILLEGAL_XML.sub(lambda m: "_x%04X_" % ord(m.group()), value)
+
+
+def looks_like_formula(value: str) -> bool:
+    return value.startswith(FORMULA_LEAD)
+
+
+def to_serial(value, date1904: bool) -> float:
+    if isinstance(value, pd.Timestamp):
+        value = value.to_pydatetime()
+    elif isinstance(value, np.datetime64):
+        value = pd.Timestamp(value).to_pydatetime()
+    if not isinstance(value, dt.datetime):
+        value = dt.datetime(value.year, value.month, value.day)
+    if value.tzinfo is not None:
+        value = value.replace(tzinfo=None)
+    delta = value - (_EPOCH_1904 if date1904 else _EPOCH)
+    return round(delta.days + delta.seconds / 86400 + delta.microseconds / 86_400_000_000, 10)
+
+
+def is_empty(value) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    if value is pd.NaT or (isinstance(value, np.datetime64) and np.isnat(value)):
+        return True
+    return isinstance(value, str) and value == ""
+
+
+def _number(value: float) -> str:
+    if float(value).is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return repr(float(value))
+
+
+class CellWriter:
+    """Renders values as <c> elements, choosing each cell's format."""
+
+    def __init__(self, styles: StyleBook, date1904: bool, date_style: Callable[[], int]):
+        self.styles = styles
+        self.date1904 = date1904
+        self._date_style = date_style
+
+    def xml(self, ref: str, value, style: int) -> bytes:
+        s = f' s="{style}"' if style else ""
+        if is_empty(value):
+            return f'<c r="{ref}"{s}/>'.encode()
+        if isinstance(value, (bool, np.bool_)):
+            return f'<c r="{ref}"{s} t="b"><v>{int(bool(value))}</v></c>'.encode()
+        if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+            if math.isinf(float(value)):
+                return f'<c r="{ref}"{s}/>'.encode()
+            return f'<c r="{ref}"{s}><v>{_number(value)}</v></c>'.encode()
+        if isinstance(value, (dt.date, pd.Timestamp, np.datetime64)):
+            if not style or not self.styles.is_date(style):
+                style = self._date_style()
+                s = f' s="{style}"'
+            return f'<c r="{ref}"{s}><v>{_number(to_serial(value, self.date1904))}</v></c>'.encode()
+        text = excel_text(str(value))
+        if looks_like_formula(text):
+            # Stored as text, never as a formula; the prefix keeps it text when edited in Excel.
+            style = self.styles.quote_prefixed(style)
+            s = f' s="{style}"'
+        space = ' xml:space="preserve"' if text != text.strip() else ""
+        return (f'<c r="{ref}"{s} t="inlineStr"><is><t{space}>{escape(text)}</t></is></c>').encode()
+
+
+# ---- sheet patching -----------------------------------------------------------------------------
+@dataclass
+class SheetPatch:
+    """What to do to one worksheet part.
+
+    ``cells``: {Excel row: {0-based column: value}} on rows that exist or are appended;
+    ``clear_below``: drop every existing row below this Excel row first (rebuilt sheets).
+    ``styles``: {(row, column): xf index} for cells whose look is set explicitly (reports).
+    """
+
+    cells: dict[int, dict[int, object]] = field(default_factory=dict)
+    clear_below: int | None = None
+    styles: dict[tuple[int, int], int] = field(default_factory=dict)
+
+
+def column_styles(head: bytes) -> dict[int, int]:
+    """{0-based column: xf index} from the sheet's <cols> element."""
+    out: dict[int, int] = {}
+    for m in re.finditer(rb"<col\b([^>]*)/?>", head):
+        attrs = dict(re.findall(rb'(\w+)="([^"]*)"', m.group(1)))
+        if b"style" not in attrs:
+            continue
+        lo, hi, style = int(attrs[b"min"]), int(attrs[b"max"]), int(attrs[b"style"])
+        for c in range(lo - 1, min(hi, 16384)):
+            out[c] = style
+    return out
+
+
+def patch_sheet_xml(xml: bytes, patch: SheetPatch, writer: CellWriter) -> tuple[bytes, int, int]:
+    """Apply ``patch`` to worksheet XML; return (new xml, last row, last column index)."""
+    open_tag = xml.find(b"<sheetData")
+    if open_tag < 0:
+        raise ValueError("worksheet has no sheetData")
+    tag_end = xml.index(b">", open_tag)
+    if xml[tag_end - 1 : tag_end] == b"/":  # <sheetData/>
+        head, body, tail = xml[:open_tag] + b"<sheetData>", b"", b"</sheetData>" + xml[tag_end + 1:]
+    else:
+        close = xml.index(b"</sheetData>", tag_end)
+        head, body, tail = xml[: tag_end + 1], xml[tag_end + 1 : close], xml[close:]
+    col_styles = column_styles(head)
+    rows: list[tuple[int, bytes]] = []
+    implicit = 0
+    for m in _ROW_RE.finditer(body):
+        row_xml = m.group()
+        rm = _ROW_NUMBER.search(row_xml, 0, row_xml.index(b">"))
+        number = int(rm.group(1)) if rm else implicit + 1
+        implicit = number
+        rows.append((number, row_xml))
+    existing = {n for n, _ in rows}
+    new_rows = iter(sorted(r for r in patch.cells if r not in existing))
+    upcoming = next(new_rows, None)
+    out: list[bytes] = []
+    last_row = last_col = 0
+
+    def emit_new(values_row: int) -> None:
+        nonlocal last_row, last_col
+        values = patch.cells[values_row]
+        cells = {c: _render(writer, values_row, c, v, col_styles.get(c, 0), patch)
+                 for c, v in values.items()}
+        out.append(_row_xml(values_row, b"", cells))
+        last_row = max(last_row, values_row)
+        last_col = max([last_col, *cells])
+
+    for number, row_xml in rows:
+        while upcoming is not None and upcoming < number:
+            emit_new(upcoming)
+            upcoming = next(new_rows, None)
+        if patch.clear_below is not None and number > patch.clear_below:
+            continue
+        if number in patch.cells:
+            row_xml, top = _patch_row(row_xml, number, patch.cells[number], col_styles, writer, patch)
+            last_col = max(last_col, top)
+        else:
+            last_col = max(last_col, _last_col_of(row_xml))
+        out.append(row_xml)
+        last_row = max(last_row, number)
+    while upcoming is not None:
+        emit_new(upcoming)
+        upcoming = next(new_rows, None)
+
+    head = _update_dimension(head, last_row, last_col)
+    return head + b"".join(out) + tail, last_row, last_col
+
+
+def _render(writer: CellWriter, row: int, col: int, value, default_style: int, patch: SheetPatch) -> bytes:
+    style = patch.styles.get((row, col), default_style)
+    return writer.xml(f"{col_letter(col)}{row}", value, style)
+
+
+def _row_xml(number: int, attrs: bytes, cells: dict[int, bytes]) -> bytes:
+    inner = b"".join(cells[c] for c in sorted(cells))
+    return b'<row r="%d"%s>%s</row>' % (number, attrs, inner)
+
+
+def _last_col_of(row_xml: bytes) -> int:
+    end = row_xml.rfind(b"<c ")
+    if end < 0:
+        return 0
+    m = _ATTR_R.search(row_xml, end)
+    return col_index(m.group(1)) if m and m.group(1) else 0
+
+
+def _patch_row(row_xml: bytes, number: int, values: dict[int, object], col_styles, writer, patch):
+    gt = row_xml.index(b">")
+    start_tag = row_xml[: gt + 1]
+    self_closing = start_tag.endswith(b"/>")
+    inner = b"" if self_closing else row_xml[gt + 1 : -len(b"</row>")]
+    attrs = start_tag[len(b"<row"): -2 if self_closing else -1]
+    attrs = _SPANS.sub(b"", attrs)
+    attrs = re.sub(rb'\s*\br="\d+"', b"", attrs)
+    row_style = None
+    rs = _ROW_STYLE.search(start_tag)
+    if rs:
+        row_style = int(rs.group(1) or rs.group(2))
+    cells: dict[int, bytes] = {}
+    styles_of: dict[int, int] = {}
+    implicit = -1
+    for cm in _CELL_RE.finditer(inner):
+        cell = cm.group()
+        tag = cell[: cell.index(b">") + 1]
+        rm = _ATTR_R.search(tag)
+        c = col_index(rm.group(1)) if rm and rm.group(1) else implicit + 1
+        implicit = c
+        cells[c] = cell
+        sm = _ATTR_S.search(tag)
+        if sm:
+            styles_of[c] = int(sm.group(1))
+    for c, value in values.items():
+        if (number, c) in patch.styles:
+            style = patch.styles[(number, c)]
+        elif c in styles_of:
+            style = styles_of[c]
+        elif row_style is not None:
+            style = row_style
+        else:
+            style = col_styles.get(c, 0)
+        cells[c] = writer.xml(f"{col_letter(c)}{number}", value, style)
+    top = max(cells) if cells else 0
+    return _row_xml(number, attrs, cells), top
+
+
+def _update_dimension(head: bytes, last_row: int, last_col: int) -> bytes:
+    m = _DIMENSION.search(head)
+    if not m:
+        return head
+    ref = b"A1:%s%d" % (col_letter(max(last_col, 0)).encode(), max(last_row, 1))
+    return head[: m.start()] + b'<dimension ref="' + ref + b'"/>' + head[m.end():]
+
+
+def set_table_rows(table_xml: bytes, last_row: int) -> bytes:
+    """Stretch or shrink a table (and its autofilter) to end at ``last_row``."""
+    root = etree.fromstring(table_xml)
+    ref = root.get("ref")
+    first, last = ref.split(":")
+    last_letters = re.match(r"[A-Z]+", last).group()
+    header_row = int(re.search(r"\d+", first).group())
+    new_ref = f"{first}:{last_letters}{max(last_row, header_row + 1)}"
+    root.set("ref", new_ref)
+    af = root.find(f"{{{NS_MAIN}}}autoFilter")
+    if af is not None:
+        af.set("ref", new_ref)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+def table_last_row(table_xml: bytes) -> int:
+    ref = etree.fromstring(table_xml).get("ref")
+    return int(re.search(r"\d+$", ref).group())
+
+
+# ---- new sheets ---------------------------------------------------------------------------------
+def new_sheet_xml(rows: dict[int, dict[int, object]], styles: dict[tuple[int, int], int],
+                  writer: CellWriter, widths: list[float], merges: list[str],
+                  tab_colour: str | None = None) -> bytes:
+    """A complete worksheet part for a sheet the program owns outright (e.g. 月报_2026-11)."""
+    parts = [f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+             f'<worksheet xmlns="{NS_MAIN}" xmlns:r="{NS_R}">'.encode()]
+    if tab_colour:
+        parts.append(f'<sheetPr><tabColor rgb="FF{tab_colour}"/></sheetPr>'.encode())
+    last_row = max(rows, default=1)
+    last_col = max((c for r in rows.values() for c in r), default=0)
+    parts.append(f'<dimension ref="A1:{col_letter(last_col)}{last_row}"/>'.encode())
+    parts.append(b'<sheetViews><sheetView workbookViewId="0"/></sheetViews>')
+    parts.append(b'<sheetFormatPr defaultRowHeight="15"/>')
+    if widths:
+        cols = "".join(f'<col min="{i + 1}" max="{i + 1}" width="{w:.1f}" customWidth="1"/>'
+                       for i, w in enumerate(widths))
+        parts.append(f"<cols>{cols}</cols>".encode())
+    parts.append(b"<sheetData>")
+    for r in sorted(rows):
+        cells = {c: writer.xml(f"{col_letter(c)}{r}", v, styles.get((r, c), 0))
+                 for c, v in rows[r].items()}
+        parts.append(_row_xml(r, b"", cells))
+    parts.append(b"</sheetData>")
+    if merges:
+        inner = "".join(f'<mergeCell ref="{m}"/>' for m in merges)
+        parts.append(f'<mergeCells count="{len(merges)}">{inner}</mergeCells>'.encode())
+    parts.append(b'<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>')
+    parts.append(b"</worksheet>")
+    return b"".join(parts)
+
+
+# ---- zip rewriting ------------------------------------------------------------------------------
+def copy_raw(src: zipfile.ZipFile, info: zipfile.ZipInfo, dst: zipfile.ZipFile) -> None:
+    """Copy one member's compressed bytes as they are (no inflate/deflate round trip)."""
+    fp = src.fp
+    fp.seek(info.header_offset)
+    header = fp.read(30)
+    if header[:4] != b"PK\x03\x04":
+        raise zipfile.BadZipFile(f"bad local header for {info.filename}")
+    name_len, extra_len = struct.unpack("<HH", header[26:30])
+    fp.seek(info.header_offset + 30 + name_len + extra_len)
+    raw = fp.read(info.compress_size)
+    clone = zipfile.ZipInfo(info.filename, info.date_time)
+    clone.compress_type = info.compress_type
+    clone.external_attr = info.external_attr
+    clone.create_system = info.create_system
+    clone.flag_bits = info.flag_bits & ~0x08  # sizes go in the local header, no data descriptor
+    clone.CRC = info.CRC
+    clone.compress_size = info.compress_size
+    clone.file_size = info.file_size
+    clone.header_offset = dst.fp.tell()
+    zip64 = clone.file_size > zipfile.ZIP64_LIMIT or clone.compress_size > zipfile.ZIP64_LIMIT
+    dst.fp.write(clone.FileHeader(zip64))
+    dst.fp.write(raw)
+    dst.filelist.append(clone)
+    dst.NameToInfo[clone.filename] = clone
+    dst.start_dir = dst.fp.tell()
+    dst._didModify = True
+
+
+def rewrite_zip(src_path, dst_path, replaced: dict[str, bytes], added: dict[str, bytes],
+                removed: set[str] = frozenset()) -> None:
+    """Write ``dst_path``: every member of ``src_path``, with ``replaced`` and ``added`` parts."""
+    with zipfile.ZipFile(src_path) as src, zipfile.ZipFile(dst_path, "w") as dst:
+        for info in src.infolist():
+            name = info.filename
+            if name in removed:
+                continue
+            if name in replaced:
+                data = replaced[name]
+                level = 1 if len(data) > 4_000_000 else 6
+                dst.writestr(_fresh_info(info), data, compress_type=zipfile.ZIP_DEFLATED,
+                             compresslevel=level)
+            else:
+                try:
+                    copy_raw(src, info, dst)
+                except (AttributeError, zipfile.BadZipFile):
+                    dst.writestr(_fresh_info(info), src.read(name),
+                                 compress_type=zipfile.ZIP_DEFLATED)
+        for name, data in added.items():
+            dst.writestr(zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0)), data,
+                         compress_type=zipfile.ZIP_DEFLATED)
+
+
+def _fresh_info(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
+    fresh = zipfile.ZipInfo(info.filename, info.date_time)
+    fresh.external_attr = info.external_attr
+    return fresh
+
+
+# ---- adding a sheet to the workbook parts -------------------------------------------------------
+def add_sheet_entries(pkg: Package, name: str, part: str, content_types: bytes,
+                      after: str | None = None) -> tuple[bytes, bytes, bytes]:
+    """New workbook.xml, workbook.xml.rels and [Content_Types].xml that include sheet ``name``."""
+    rels = pkg.workbook_rels
+    ids = {r.get("Id") for r in rels}
+    n = 1
+    while f"rId{n}" in ids:
+        n += 1
+    rid = f"rId{n}"
+    rel = etree.SubElement(rels, f"{{{NS_PKG}}}Relationship")
+    rel.set("Id", rid)
+    rel.set("Type", REL_WORKSHEET)
+    rel.set("Target", "/" + part)
+    sheets = pkg.workbook.find(f"{{{NS_MAIN}}}sheets")
+    sheet_id = max(e.sheet_id for e in pkg.sheets.values()) + 1
+    el = etree.Element(f"{{{NS_MAIN}}}sheet")
+    el.set("name", name)
+    el.set("sheetId", str(sheet_id))
+    el.set(f"{{{NS_R}}}id", rid)
+    position = len(sheets)
+    if after is not None:
+        for i, existing in enumerate(sheets):
+            if existing.get("name") == after:
+                position = i + 1
+    sheets.insert(position, el)
+    # Defined names with localSheetId count sheets by position: shift those after the insert.
+    names = pkg.workbook.find(f"{{{NS_MAIN}}}definedNames")
+    if names is not None:
+        for dn in names:
+            local = dn.get("localSheetId")
+            if local is not None and int(local) >= position:
+                dn.set("localSheetId", str(int(local) + 1))
+    pkg.sheets[name] = SheetEntry(name, part, rid, sheet_id)
+    ct = etree.fromstring(content_types)
+    override = etree.SubElement(ct, f"{{{NS_CT}}}Override")
+    override.set("PartName", "/" + part)
+    override.set("ContentType", CT_WORKSHEET)
+    dump = lambda root: etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)  # noqa: E731
+    return dump(pkg.workbook), dump(rels), dump(ct)
+
+
+def without_calc_chain(pkg: Package, content_types: bytes) -> tuple[bytes, bytes] | None:
+    """Workbook rels and content types minus calcChain.xml (Excel rebuilds it), if present."""
+    if "xl/calcChain.xml" not in pkg.names:
+        return None
+    rels = pkg.workbook_rels
+    for r in list(rels):
+        if r.get("Type") == REL_CALCCHAIN:
+            rels.remove(r)
+    ct = etree.fromstring(content_types)
+    for o in list(ct):
+        if o.get("PartName") == "/xl/calcChain.xml":
+            ct.remove(o)
+    dump = lambda root: etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)  # noqa: E731
+    return dump(rels), dump(ct)
+
+
+def next_sheet_part(pkg: Package) -> str:
+    n = 1
+    while f"xl/worksheets/sheet{n}.xml" in pkg.names:
+        n += 1
+    pkg.names.add(f"xl/worksheets/sheet{n}.xml")
+    return f"xl/worksheets/sheet{n}.xml"
+
+
+__all__ = [
+    "CellWriter", "Look", "Package", "SheetPatch", "StyleBook", "add_sheet_entries",
+    "col_index", "col_letter", "new_sheet_xml", "patch_sheet_xml", "rewrite_zip",
+    "set_table_rows", "table_last_row", "without_calc_chain",
+]
