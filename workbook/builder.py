@@ -112,10 +112,13 @@ def build(*, today: dt.date | None = None, rows: dict[str, list[tuple]] | None =
     prefill = {
         S.HOLIDAYS.name: holidays,
         S.MAKEUP_DAYS.name: makeup,
-        S.PARAMS.name: _params_rows(years),
+        S.PARAMS.name: _params_rows(years, rows.get(S.PARAMS.name, S.PARAMS_ROWS)),
     }
     for sheet in S.SHEETS:
-        data = list(rows.get(sheet.name, prefill.get(sheet.name, sheet.rows)))
+        if sheet.name == S.PARAMS.name:
+            data = prefill[sheet.name]  # already merged with any given parameter rows
+        else:
+            data = list(rows.get(sheet.name, prefill.get(sheet.name, sheet.rows)))
         _write_sheet(wb, sheet, data)
         report.sheets.append(sheet.name)
     _define_names(wb)
@@ -143,10 +146,10 @@ def _statutory_rows(today: dt.date):
     return holidays, makeup, years, missing
 
 
-def _params_rows(years: list[int]) -> list[tuple]:
+def _params_rows(years: list[int], rows=S.PARAMS_ROWS) -> list[tuple]:
     out = []
-    for name, value, note in S.PARAMS_ROWS:
-        if name == "节假日数据年份":
+    for name, value, note in rows:
+        if name == "节假日数据年份" and not value:
             value = ",".join(str(y) for y in years)
         out.append((name, value, note))
     return out

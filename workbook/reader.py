@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
@@ -80,18 +81,28 @@ def read_file(path: str | Path, sheets: Iterable[str] | None = None) -> Snapshot
     wanted = _wanted(sheets)
     present = list(book.sheet_names)
     out: dict[str, SheetData] = {}
-    try:
-        for name in present:
-            if name not in wanted:
-                continue
-            sheet = book.get_sheet_by_name(name)
-            grid = sheet.to_python(skip_empty_area=False)
-            merged = list(sheet.merged_cell_ranges or [])
-            out[name] = parse_grid(S.sheet(name), grid or [[]], merged=merged, date1904=date1904)
-    except CalamineError as exc:
-        raise NotAWorkbook(path, _reason(exc)) from exc
-    finally:
-        book.close()
+    names = [n for n in present if n in wanted]
+    # python-calamine reads error cells (#N/A …) as empty text; find them in the XML meanwhile
+    # (zlib releases the GIL, so this runs beside the calamine parse).
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        error_cells = pool.submit(_error_cells, path, names)
+        try:
+            grids = {}
+            for name in names:
+                sheet = book.get_sheet_by_name(name)
+                grids[name] = (sheet.to_python(skip_empty_area=False) or [[]],
+                               list(sheet.merged_cell_ranges or []))
+        except CalamineError as exc:
+            raise NotAWorkbook(path, _reason(exc)) from exc
+        finally:
+            book.close()
+        errors = error_cells.result()
+    for name in names:
+        grid, merged = grids.pop(name)
+        for (r, c), code in errors.get(name, {}).items():
+            if r < len(grid) and c < len(grid[r]):
+                grid[r][c] = code
+        out[name] = parse_grid(S.sheet(name), grid, merged=merged, date1904=date1904)
     snapshot = Snapshot(str(path), out, present, stamp, date1904)
     check_lists(snapshot)
     return snapshot
@@ -125,6 +136,30 @@ def _wanted(sheets: Iterable[str] | None) -> set[str]:
 def _reason(exc: BaseException) -> str:
     text = str(exc) or exc.__class__.__name__
     return f"文件损坏或格式不对（{text[:120]}）— 请用 Excel 打开确认，或从「备份」文件夹恢复"
+
+
+_ERROR_CELL = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*?t="e"[^>]*>(?:<f[^>]*(?:/>|>.*?</f>))?<v>([^<]*)</v>',
+                         re.S)
+
+
+def _error_cells(path: Path, names: list[str]) -> dict[str, dict[tuple[int, int], str]]:
+    """{sheet: {(row0, col0): "#N/A"}} for cells Excel stored as error values."""
+    from workbook.xlsxpatch import Package, col_index
+
+    out: dict[str, dict[tuple[int, int], str]] = {}
+    pkg = Package(path)
+    try:
+        for name in names:
+            entry = pkg.sheets.get(name)
+            if entry is None:
+                continue
+            xml = pkg.read(entry.part)
+            if b't="e"' not in xml:
+                continue
+            out[name] = {(int(r) - 1, col_index(c)): v.decode() for c, r, v in _ERROR_CELL.findall(xml)}
+    finally:
+        pkg.close()
+    return out
 
 
 def _is_date1904(path: Path) -> bool:

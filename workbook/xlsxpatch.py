@@ -253,6 +253,8 @@ def patch_sheet_xml(xml: bytes, patch: SheetPatch, writer: CellWriter) -> tuple[
         rm = _ROW_NUMBER.search(row_xml, 0, row_xml.index(b">"))
         number = int(rm.group(1)) if rm else implicit + 1
         implicit = number
+        if patch.clear_below is not None and number > patch.clear_below:
+            continue  # rebuilt sheets: old body rows are dropped, new ones come from the patch
         rows.append((number, row_xml))
     existing = {n for n, _ in rows}
     new_rows = iter(sorted(r for r in patch.cells if r not in existing))
@@ -273,8 +275,6 @@ def patch_sheet_xml(xml: bytes, patch: SheetPatch, writer: CellWriter) -> tuple[
         while upcoming is not None and upcoming < number:
             emit_new(upcoming)
             upcoming = next(new_rows, None)
-        if patch.clear_below is not None and number > patch.clear_below:
-            continue
         if number in patch.cells:
             row_xml, top = _patch_row(row_xml, number, patch.cells[number], col_styles, writer, patch)
             last_col = max(last_col, top)

@@ -1,0 +1,75 @@
+"""Shared fixtures: fresh workbooks, the demo workbook, and LibreOffice headless."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import subprocess
+import uuid
+from pathlib import Path
+
+import pytest
+
+NOW = dt.datetime(2026, 11, 20, 16, 0)
+TODAY = NOW.date()
+
+
+@pytest.fixture
+def new_book(tmp_path) -> Path:
+    """An empty workbook as `aftersales new` writes it."""
+    from workbook.builder import new_workbook
+
+    path = tmp_path / "售后服务.xlsx"
+    new_workbook(path, today=TODAY)
+    return path
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory) -> Path:
+    """A small demo workbook's data (300 tickets), generated once; copy it before writing."""
+    from workbook.sample import generate, write_sample
+
+    path = tmp_path_factory.mktemp("demo") / "demo.xlsx"
+    write_sample(path, generate(300, seed=7, now=NOW))
+    return path
+
+
+@pytest.fixture
+def demo_book(demo_template, tmp_path) -> Path:
+    path = tmp_path / "demo.xlsx"
+    shutil.copy(demo_template, path)
+    return path
+
+
+def soffice() -> str | None:
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+@pytest.fixture(scope="session")
+def libreoffice(tmp_path_factory):
+    """Convert a file with LibreOffice headless: ``convert(path, "xlsx") -> Path``.
+
+    Skips when LibreOffice is missing, except in CI (AFTERSALES_REQUIRE_LO=1) where it fails.
+    """
+    exe = soffice()
+    if exe is None:
+        if os.environ.get("AFTERSALES_REQUIRE_LO") == "1":
+            pytest.fail("LibreOffice (soffice) is required in CI but is not installed")
+        pytest.skip("LibreOffice (soffice) is not installed")
+    profile = tmp_path_factory.mktemp("lo-profile")
+
+    def convert(path: Path, fmt: str = "xlsx", infilter: str | None = None) -> Path:
+        out = path.parent / f"lo-{uuid.uuid4().hex[:8]}"
+        out.mkdir()
+        cmd = [exe, "--headless", "--norestore", f"-env:UserInstallation={profile.as_uri()}"]
+        if infilter:
+            cmd.append(f"--infilter={infilter}")
+        cmd += ["--convert-to", fmt, "--outdir", str(out), str(path)]
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=240)
+        target = out / (path.stem + "." + fmt.split(":")[0])
+        # soffice can exit 0 after "source file could not be loaded": trust only the output file.
+        assert target.exists(), f"LibreOffice could not convert {path.name}: {proc.stdout}{proc.stderr}"
+        return target
+
+    return convert
