@@ -1,0 +1,229 @@
+"""The team's settings sheets as plain objects the routines use (calendar, SLA policy, rules…)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from udfs.calendar import BusinessCalendar
+from udfs.errors import CalendarError
+from workbook import Problem, Snapshot
+from workbook import schema as S
+from workbook.problems import ERROR, WARNING
+
+DEFAULT_HOURS = "09:00-18:00"
+DEFAULT_WEEKEND = "0000011"
+
+
+@dataclass(frozen=True)
+class SlaRule:
+    amount: float
+    unit: str
+    warning: float
+
+
+@dataclass(frozen=True)
+class DispatchRule:
+    request_type: str
+    subtag: str | None
+    keywords: tuple[str, ...]
+    department: str
+    role: str
+
+
+@dataclass(frozen=True)
+class StaffMember:
+    name: str
+    department: str | None
+    role: str | None
+    stores: tuple[str, ...]
+    on_duty: bool
+    capacity: float | None
+    supervisor: str | None
+    order: int
+
+
+@dataclass(frozen=True)
+class Target:
+    value: float
+    compare: str  # ≥ or ≤
+    unit: str | None
+
+
+@dataclass
+class Settings:
+    params: dict[str, object]
+    calendar: BusinessCalendar
+    sla: dict[tuple[str, str], SlaRule]  # (环节, 适用对象) → rule
+    dispatch_rules: list[DispatchRule]
+    urgency_rules: list[tuple[tuple[str, ...], str]]
+    staff: list[StaffMember]
+    warranty_months: dict[str, float]  # 产品型号 → 保修期(月)
+    targets: dict[str, Target]
+    triggers: dict[str, object]
+    problems: list[Problem] = field(default_factory=list)
+
+    # ---- parameters ----------------------------------------------------------------------
+    def number(self, name: str, default: float) -> float:
+        value = self.params.get(name)
+        try:
+            return float(value) if value not in (None, "") else default
+        except (TypeError, ValueError):
+            self.problems.append(Problem(S.PARAMS.name, None, name, value, f"应为数字，已按默认值 {default} 处理", WARNING))
+            return default
+
+    def date(self, name: str) -> dt.date | None:
+        value = self.params.get(name)
+        if value in (None, ""):
+            return None
+        if isinstance(value, dt.datetime):
+            return value.date()
+        if isinstance(value, dt.date):
+            return value
+        if isinstance(value, (int, float)):
+            from workbook.frames import excel_serial_to_datetime
+
+            return excel_serial_to_datetime(value).date()
+        from workbook.frames import parse_datetime_text
+
+        parsed = parse_datetime_text(str(value))
+        if parsed is None:
+            self.problems.append(Problem(S.PARAMS.name, None, name, value, "不是有效日期 — 请使用 YYYY-MM-DD", ERROR))
+            return None
+        return parsed.date()
+
+    def period(self, which: str) -> tuple[dt.date, dt.date] | None:
+        """The 基线期 or 评估期 from 系统参数 as (start, end), both inclusive."""
+        start, end = self.date(f"{which}开始"), self.date(f"{which}结束")
+        if start is None or end is None:
+            return None
+        return start, end
+
+    @property
+    def csat_threshold(self) -> float:
+        return self.number("CSAT达标分数", 8.0)
+
+    def sla_rule(self, stage: str, request_type: str | None, urgency: str | None) -> SlaRule | None:
+        """The rule for a ticket: its type's row wins (投诉类), then its urgency's, then 全部."""
+        for scope in (request_type, urgency, "全部"):
+            if scope and (stage, scope) in self.sla:
+                return self.sla[(stage, scope)]
+        return None
+
+    # ---- building ------------------------------------------------------------------------
+    @classmethod
+    def from_snapshot(cls, snapshot: Snapshot, problems: list[Problem] | None = None) -> "Settings":
+        problems = problems if problems is not None else []
+        params = snapshot.params()
+        calendar = _calendar(snapshot, params, problems)
+        out = cls(
+            params=params,
+            calendar=calendar,
+            sla=_sla(snapshot),
+            dispatch_rules=_dispatch_rules(snapshot),
+            urgency_rules=_urgency_rules(snapshot),
+            staff=_staff(snapshot),
+            warranty_months=_warranty(snapshot),
+            targets=_targets(snapshot),
+            triggers=_triggers(snapshot),
+            problems=problems,
+        )
+        return out
+
+
+def _frame(snapshot: Snapshot, name: str) -> pd.DataFrame:
+    if name not in snapshot.sheets:
+        return pd.DataFrame(columns=S.sheet(name).headers)
+    return snapshot.frame(name)
+
+
+def split_list(text) -> tuple[str, ...]:
+    """'a, b，c；d' → ('a', 'b', 'c', 'd'): staff separate lists with any comma."""
+    if text is None or (isinstance(text, float) and pd.isna(text)):
+        return ()
+    return tuple(p.strip() for p in re.split(r"[,，;；、\s]+", str(text)) if p.strip())
+
+
+def _calendar(snapshot: Snapshot, params: dict, problems: list[Problem]) -> BusinessCalendar:
+    holidays = _frame(snapshot, S.HOLIDAYS.name)["日期"].dropna().tolist()
+    workdays = _frame(snapshot, S.MAKEUP_DAYS.name)["日期"].dropna().tolist()
+    hours = params.get("工作时间") or DEFAULT_HOURS
+    weekend = params.get("每周休息日") or DEFAULT_WEEKEND
+    if isinstance(weekend, float):
+        weekend = f"{int(weekend):07d}"  # typed as a number, Excel dropped the leading zeros
+    years = tuple(int(y) for y in split_list(params.get("节假日数据年份")) if y.isdigit())
+    if isinstance(params.get("节假日数据年份"), float):
+        years = (int(params["节假日数据年份"]),)
+    try:
+        return BusinessCalendar.from_values(
+            holidays=[pd.Timestamp(d).date() for d in holidays],
+            workdays=[pd.Timestamp(d).date() for d in workdays],
+            hours=str(hours), weekend=str(weekend), covered_years=years,
+        )
+    except CalendarError as exc:
+        problems.append(Problem(S.PARAMS.name, None, "工作时间/每周休息日", f"{hours} / {weekend}",
+                                f"{exc} — 已按 {DEFAULT_HOURS}、{DEFAULT_WEEKEND} 计算", ERROR))
+        return BusinessCalendar.from_values(
+            holidays=[pd.Timestamp(d).date() for d in holidays],
+            workdays=[pd.Timestamp(d).date() for d in workdays],
+            hours=DEFAULT_HOURS, weekend=DEFAULT_WEEKEND, covered_years=years,
+        )
+
+
+def _sla(snapshot: Snapshot) -> dict[tuple[str, str], SlaRule]:
+    out: dict[tuple[str, str], SlaRule] = {}
+    frame = _frame(snapshot, S.SLA_POLICY.name)
+    for stage, scope, amount, unit, warning in frame[["环节", "适用对象", "时限", "单位", "预警比例"]].itertuples(
+            index=False, name=None):
+        if stage is None or scope is None or unit is None or pd.isna(amount):
+            continue
+        warn = 0.8 if pd.isna(warning) else float(warning)
+        out.setdefault((stage, scope), SlaRule(float(amount), unit, warn))
+    return out
+
+
+def _dispatch_rules(snapshot: Snapshot) -> list[DispatchRule]:
+    frame = _frame(snapshot, S.DISPATCH_RULES.name)
+    rules = []
+    for t, tag, keywords, dept, role in frame[["需求类型", "二级标签", "关键词", "责任部门", "处理角色"]].itertuples(
+            index=False, name=None):
+        if t and dept and role:
+            rules.append(DispatchRule(t, tag or None, split_list(keywords), dept, role))
+    return rules
+
+
+def _urgency_rules(snapshot: Snapshot) -> list[tuple[tuple[str, ...], str]]:
+    frame = _frame(snapshot, S.URGENCY_RULES.name)
+    return [(split_list(k), level) for k, level in frame[["关键词", "紧急程度"]].itertuples(index=False, name=None)
+            if k and level]
+
+
+def _staff(snapshot: Snapshot) -> list[StaffMember]:
+    frame = _frame(snapshot, S.STAFF_ROSTER.name)
+    out = []
+    for i, (name, dept, role, stores, duty, capacity, boss) in enumerate(frame[
+            ["姓名", "部门", "角色", "负责店铺", "在岗状态", "最大在办工单数", "上级主管"]].itertuples(index=False, name=None)):
+        if not name:
+            continue
+        out.append(StaffMember(name, dept, role, split_list(stores), duty == "在岗",
+                               None if pd.isna(capacity) else float(capacity), boss, i))
+    return out
+
+
+def _warranty(snapshot: Snapshot) -> dict[str, float]:
+    frame = _frame(snapshot, S.PRODUCTS.name)
+    return {m: float(w) for m, w in zip(frame["产品型号"], frame["保修期(月)"]) if m and not pd.isna(w)}
+
+
+def _targets(snapshot: Snapshot) -> dict[str, Target]:
+    frame = _frame(snapshot, S.KPI_TARGETS.name)
+    return {k: Target(float(v), c or "≥", u) for k, v, c, u in frame[["指标", "目标值", "比较", "单位"]].itertuples(
+        index=False, name=None) if k and not pd.isna(v)}
+
+
+def _triggers(snapshot: Snapshot) -> dict[str, object]:
+    frame = _frame(snapshot, S.TRIGGERS.name)
+    return {k: v for k, v in zip(frame["触发条件"], frame["阈值"]) if k}

@@ -1,0 +1,98 @@
+"""The state of one routine run: what was read, what the steps decided, and the problems found.
+
+A run reads the workbook once into a Snapshot, passes a ``Work`` through its steps (each a pure
+function of the snapshot, the earlier steps' results and ``now``), and writes once: the ChangeSet
+is the difference between the working frames and what was read, plus rebuilt output sheets,
+appended rows and report sheets.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Callable
+
+import pandas as pd
+
+from workbook import ChangeSet, Problem, ReportSheet, Snapshot, diff
+from workbook import schema as S
+from workbook.changes import changed_mask
+
+
+@dataclass
+class Work:
+    snapshot: Snapshot
+    now: dt.datetime
+    problems: list[Problem] = field(default_factory=list)
+    lines: list[str] = field(default_factory=list)  # what each step did, for the user
+    frames: dict[str, pd.DataFrame] = field(default_factory=dict)
+    appends: dict[str, list[dict]] = field(default_factory=dict)
+    rebuilds: dict[str, list[dict]] = field(default_factory=dict)
+    reports: dict[str, ReportSheet] = field(default_factory=dict)
+    results: dict[str, object] = field(default_factory=dict)  # e.g. the KPI dict, for --json
+    progress: Callable[[str], None] = lambda _text: None
+    _settings: object = None
+
+    def frame(self, name: str) -> pd.DataFrame:
+        """The working copy of a sheet's frame; steps change it in place."""
+        if name not in self.frames:
+            self.frames[name] = self.snapshot.frame(name).copy()
+        return self.frames[name]
+
+    def view(self, name: str) -> pd.DataFrame:
+        """The sheet as it stands now in this run (working copy if a step changed it), read-only."""
+        return self.frames[name] if name in self.frames else self.snapshot.frame(name)
+
+    @property
+    def settings(self):
+        if self._settings is None:
+            from macros.settings import Settings
+
+            self._settings = Settings.from_snapshot(self.snapshot, self.problems)
+        return self._settings
+
+    def rebuild(self, name: str, rows: list[dict]) -> None:
+        """Replace an output sheet's rows (skipped at write time when nothing changed)."""
+        self.rebuilds[name] = rows
+
+    def changes(self) -> ChangeSet:
+        out = ChangeSet()
+        for name, frame in self.frames.items():
+            sc = diff(self.snapshot[name], frame)
+            if not sc.is_empty:
+                out.sheets[name] = sc
+        for name, rows in self.appends.items():
+            if rows:
+                out.sheet(name).appends = rows
+        for name, rows in self.rebuilds.items():
+            if name in self.snapshot.sheets and _same_rows(self.snapshot.frame(name), rows):
+                continue
+            out.sheet(name).rebuild = rows
+        for name, report in self.reports.items():
+            out.reports[name] = report
+        return out.prune()
+
+
+def _same_rows(current: pd.DataFrame, rows: list[dict]) -> bool:
+    """Whether an output sheet already holds exactly ``rows`` (then it is not rewritten)."""
+    if len(current) != len(rows):
+        return False
+    if not rows:
+        return True
+    new = pd.DataFrame(rows, columns=list(current.columns), index=current.index)
+    for header in current.columns:
+        old_col = current[header]
+        new_col = new[header]
+        if pd.api.types.is_datetime64_any_dtype(old_col):
+            new_col = pd.to_datetime(new_col, errors="coerce")
+        elif pd.api.types.is_float_dtype(old_col):
+            new_col = pd.to_numeric(new_col, errors="coerce")
+        if changed_mask(old_col, new_col).any():
+            return False
+    return True
+
+
+def sheet_rows(sheet: S.Sheet, frame: pd.DataFrame) -> list[dict]:
+    """Frame rows as header → value dicts in the sheet's column order (for rebuilds/appends)."""
+    cols = [h for h in sheet.headers if h in frame.columns]
+    return [dict(zip(cols, values)) for values in frame[cols].itertuples(index=False, name=None)]
