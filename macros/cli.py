@@ -98,6 +98,156 @@ def demo_command(out_dir: Path, seed: int, tickets: int, now_text: str | None) -
         _echo(line)
 
 
+class TerminalProgress:
+    """A progress bar on stderr (hidden when stderr is not a terminal) fed by step names."""
+
+    def __init__(self, total: int | None = None):
+        from tqdm import tqdm
+
+        self.bar = tqdm(total=total, file=sys.stderr, leave=False, disable=not sys.stderr.isatty(),
+                        bar_format="{desc} {n_fmt} 步 [{elapsed}]")
+
+    def __call__(self, text: str) -> None:
+        self.bar.set_description_str(text)
+        self.bar.update(1)
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+def _run(routine, book: Path, **kwargs):
+    """Run a routine with a progress bar; print what it did and a summary of the problems."""
+    progress = TerminalProgress()
+    try:
+        result = routine(book, progress=progress, **kwargs)
+    finally:
+        progress.close()
+    for line in result.lines:
+        _echo(line)
+    _print_problems(result.problems)
+    return result
+
+
+def _print_problems(problems, limit: int = 10) -> None:
+    errors = [p for p in problems if p.level == "错误"]
+    if not errors:
+        return
+    _echo(f"发现 {len(errors)} 个数据错误（相应的行已跳过），前 {min(limit, len(errors))} 个：")
+    for problem in errors[:limit]:
+        _echo(f"  {problem}")
+
+
+@main.command("dispatch")
+@BOOK_ARG
+@NOW_OPTION
+@FORCE_OPTION
+def dispatch_command(book: Path, now_text: str | None, force: bool) -> None:
+    """Dispatch (派单): assign every unassigned ticket and stamp its deadlines.
+
+    Example: aftersales dispatch 售后服务.xlsx
+    """
+    from macros.refresh import dispatch
+
+    _run(dispatch, book, now=_parse_now(now_text), force=force)
+
+
+@main.command("escalate")
+@BOOK_ARG
+@NOW_OPTION
+@FORCE_OPTION
+def escalate_command(book: Path, now_text: str | None, force: bool) -> None:
+    """List overdue and at-risk open tickets on the 超时预警 sheet.
+
+    Example: aftersales escalate 售后服务.xlsx --now "2026-11-20 16:00"
+    """
+    from macros.refresh import escalate
+
+    _run(escalate, book, now=_parse_now(now_text), force=force)
+
+
+@main.command("callbacks")
+@BOOK_ARG
+@NOW_OPTION
+@FORCE_OPTION
+def callbacks_command(book: Path, now_text: str | None, force: bool) -> None:
+    """Create callback tasks (回访计划) and 二次处理 tickets for survey scores below 7.
+
+    Example: aftersales callbacks 售后服务.xlsx
+    """
+    from macros.refresh import callbacks
+
+    _run(callbacks, book, now=_parse_now(now_text), force=force)
+
+
+def _parse_date(value: str | None, name: str) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"“{value}”不是有效日期 — 请用 YYYY-MM-DD", param_hint=name) from None
+
+
+@main.command("kpi")
+@BOOK_ARG
+@click.option("--from", "date_from", metavar="YYYY-MM-DD", help="First day of the period (inclusive).")
+@click.option("--to", "date_to", metavar="YYYY-MM-DD", help="Last day of the period (inclusive).")
+@click.option("--json", "as_json", is_flag=True, help="Print the KPIs as JSON instead of writing the dashboard.")
+@NOW_OPTION
+@FORCE_OPTION
+def kpi_command(book: Path, date_from: str | None, date_to: str | None, as_json: bool,
+                now_text: str | None, force: bool) -> None:
+    """Refresh the KPI看板 sheet for a period (or print the KPIs as JSON).
+
+    Example: aftersales kpi 售后服务.xlsx --from 2026-09-01 --to 2026-09-30 --json
+    """
+    from macros.refresh import kpi
+
+    start, end = _parse_date(date_from, "--from"), _parse_date(date_to, "--to")
+    if start and end and start > end:
+        raise click.BadParameter("开始日期晚于结束日期", param_hint="--from/--to")
+    now = _parse_now(now_text)
+    if as_json:
+        result = kpi(book, now=now, start=start, end=end, force=force, write=False)
+        click.echo(json.dumps(result.results.get("kpi"), ensure_ascii=False, indent=2, default=str))
+        return
+    _run(kpi, book, now=now, start=start, end=end, force=force)
+
+
+@main.command("summary")
+@BOOK_ARG
+@click.option("--month", metavar="YYYY-MM", help="The month to summarise (default: the current month).")
+@NOW_OPTION
+@FORCE_OPTION
+def summary_command(book: Path, month: str | None, now_text: str | None, force: bool) -> None:
+    """Write the monthly summary sheet 月报_YYYY-MM.
+
+    Example: aftersales summary 售后服务.xlsx --month 2026-10
+    """
+    from macros.refresh import summary
+
+    if month is not None:
+        try:
+            dt.datetime.strptime(month, "%Y-%m")
+        except ValueError:
+            raise click.BadParameter(f"“{month}”不是有效月份 — 请用 YYYY-MM", param_hint="--month") from None
+    _run(summary, book, month=month, now=_parse_now(now_text), force=force)
+
+
+@main.command("refresh")
+@BOOK_ARG
+@NOW_OPTION
+@FORCE_OPTION
+def refresh_command(book: Path, now_text: str | None, force: bool) -> None:
+    """Refresh everything in one pass: dispatch, deadlines, escalation, callbacks, KPIs, summary.
+
+    Example: aftersales refresh 售后服务.xlsx
+    """
+    from macros.refresh import refresh_all
+
+    _run(refresh_all, book, now=_parse_now(now_text), force=force)
+
+
 @main.command("build-addin")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
               default=Path("dist/aftersales.xlam"), show_default=True, help="Where to write the add-in.")

@@ -20,3 +20,123 @@ BUTTONS: dict[str, tuple[str, str]] = {
     "ReportChecklist": ("report_checklist", "检查报告"),
     "NewWorkbook": ("new_workbook", "新建工作簿"),
 }
+
+import datetime as dt  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Callable  # noqa: E402
+
+TITLE = "售后服务"
+
+
+def _caller():
+    import xlwings as xw
+
+    return xw.Book.caller()
+
+
+def _run_on_caller(routine: Callable, **kwargs) -> None:
+    """Run ``routine`` on the calling workbook, with progress in Excel's status bar and a summary."""
+    from workbook.errors import WorkbookError
+
+    book = _caller()
+    app = book.app
+
+    def progress(text: str) -> None:
+        app.status_bar = f"{TITLE}：{text}"
+
+    try:
+        result = routine(book, now=dt.datetime.now(), progress=progress, **kwargs)
+    except WorkbookError as exc:
+        app.status_bar = False
+        app.alert(str(exc), title=f"{TITLE} — 未完成")
+        return
+    app.status_bar = False
+    errors = [str(p) for p in result.problems if p.level == "错误"]
+    lines = list(result.lines)
+    if errors:
+        lines.append(f"发现 {len(errors)} 个数据错误（见「数据问题」表），例如：")
+        lines += errors[:3]
+    app.alert("\n".join(lines), title=TITLE)
+
+
+def dispatch() -> None:
+    """派单 button."""
+    from macros import refresh
+
+    _run_on_caller(refresh.dispatch)
+
+
+def refresh_all() -> None:
+    """全部刷新 button."""
+    from macros import refresh
+
+    _run_on_caller(refresh.refresh_all)
+
+
+def refresh_kpi() -> None:
+    """刷新KPI button."""
+    from macros import refresh
+
+    _run_on_caller(refresh.kpi)
+
+
+def monthly_summary() -> None:
+    """月度汇总 button."""
+    from macros import refresh
+
+    _run_on_caller(refresh.summary)
+
+
+def callbacks() -> None:
+    """回访任务 button."""
+    from macros import refresh
+
+    _run_on_caller(refresh.callbacks)
+
+
+def _report(kind: str) -> None:
+    import webbrowser
+
+    from reports.render import render_report
+
+    book = _caller()
+    folder = Path(book.fullname).parent if Path(book.fullname).parent.exists() else Path.home()
+    target = folder / f"{Path(book.name).stem}_{kind}_{dt.date.today():%Y%m%d}.html"
+    book.app.status_bar = f"{TITLE}：生成报告 …"
+    try:
+        render_report(book, kind=kind, out=target, now=dt.datetime.now())
+    finally:
+        book.app.status_bar = False
+    webbrowser.open(target.as_uri())
+
+
+def report_evaluation() -> None:
+    """评估报告 button: 优化效果评估报告 as HTML next to the workbook."""
+    _report("evaluation")
+
+
+def report_monthly() -> None:
+    """月度报告 button: 月度服务报告 as HTML next to the workbook."""
+    _report("monthly")
+
+
+def report_checklist() -> None:
+    """检查报告 button: 执行检查与整改报告 as HTML next to the workbook."""
+    _report("checklist")
+
+
+def new_workbook() -> None:
+    """新建工作簿 button: an empty workbook beside the current one, opened in Excel."""
+    import xlwings as xw
+
+    from workbook.builder import new_workbook as build
+
+    book = _caller()
+    folder = Path(book.fullname).parent if Path(book.fullname).parent.exists() else Path.home()
+    target = folder / f"售后服务_{dt.date.today():%Y%m%d}.xlsx"
+    n = 1
+    while target.exists():
+        n += 1
+        target = folder / f"售后服务_{dt.date.today():%Y%m%d}_{n}.xlsx"
+    build(target)
+    xw.Book(str(target))

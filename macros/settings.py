@@ -148,29 +148,37 @@ def split_list(text) -> tuple[str, ...]:
 
 
 def _calendar(snapshot: Snapshot, params: dict, problems: list[Problem]) -> BusinessCalendar:
-    holidays = _frame(snapshot, S.HOLIDAYS.name)["日期"].dropna().tolist()
-    workdays = _frame(snapshot, S.MAKEUP_DAYS.name)["日期"].dropna().tolist()
+    holidays = [pd.Timestamp(d).date() for d in _frame(snapshot, S.HOLIDAYS.name)["日期"].dropna()]
+    workdays = [pd.Timestamp(d).date() for d in _frame(snapshot, S.MAKEUP_DAYS.name)["日期"].dropna()]
+    clash = sorted(set(holidays) & set(workdays))
+    if clash:
+        problems.append(Problem(S.MAKEUP_DAYS.name, None, "日期", clash[0].isoformat(),
+                                "同一天既在「节假日」又在「调休上班日」— 已按上班日计算，请删除其中一处", ERROR))
+        holidays = [d for d in holidays if d not in set(clash)]
     hours = params.get("工作时间") or DEFAULT_HOURS
     weekend = params.get("每周休息日") or DEFAULT_WEEKEND
     if isinstance(weekend, float):
         weekend = f"{int(weekend):07d}"  # typed as a number, Excel dropped the leading zeros
-    years = tuple(int(y) for y in split_list(params.get("节假日数据年份")) if y.isdigit())
-    if isinstance(params.get("节假日数据年份"), float):
-        years = (int(params["节假日数据年份"]),)
+    raw_years = params.get("节假日数据年份")
+    if isinstance(raw_years, float):
+        years = {int(raw_years)}
+    else:
+        years = {int(y) for y in split_list(raw_years) if y.isdigit()}
+    if not years:
+        # Blank: the years the team has listed holidays for are the years they checked.
+        years = {d.year for d in holidays + workdays}
+        if years:
+            problems.append(Problem(S.PARAMS.name, None, "节假日数据年份", None,
+                                    "为空 — 已按「节假日」表中出现的年份（" + "、".join(map(str, sorted(years)))
+                                    + "）计算，请填写已核对的年份", WARNING))
     try:
-        return BusinessCalendar.from_values(
-            holidays=[pd.Timestamp(d).date() for d in holidays],
-            workdays=[pd.Timestamp(d).date() for d in workdays],
-            hours=str(hours), weekend=str(weekend), covered_years=years,
-        )
+        return BusinessCalendar.from_values(holidays=holidays, workdays=workdays, hours=str(hours),
+                                            weekend=str(weekend), covered_years=years)
     except CalendarError as exc:
         problems.append(Problem(S.PARAMS.name, None, "工作时间/每周休息日", f"{hours} / {weekend}",
                                 f"{exc} — 已按 {DEFAULT_HOURS}、{DEFAULT_WEEKEND} 计算", ERROR))
-        return BusinessCalendar.from_values(
-            holidays=[pd.Timestamp(d).date() for d in holidays],
-            workdays=[pd.Timestamp(d).date() for d in workdays],
-            hours=DEFAULT_HOURS, weekend=DEFAULT_WEEKEND, covered_years=years,
-        )
+        return BusinessCalendar.from_values(holidays=holidays, workdays=workdays, hours=DEFAULT_HOURS,
+                                            weekend=DEFAULT_WEEKEND, covered_years=years)
 
 
 def _sla(snapshot: Snapshot) -> dict[tuple[str, str], SlaRule]:

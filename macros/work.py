@@ -2,8 +2,8 @@
 
 A run reads the workbook once into a Snapshot, passes a ``Work`` through its steps (each a pure
 function of the snapshot, the earlier steps' results and ``now``), and writes once: the ChangeSet
-is the difference between the working frames and what was read, plus rebuilt output sheets,
-appended rows and report sheets.
+is the difference between the working frames and what was read (rows a step added to a frame
+are appended), plus rebuilt output sheets and report sheets.
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ class Work:
     problems: list[Problem] = field(default_factory=list)
     lines: list[str] = field(default_factory=list)  # what each step did, for the user
     frames: dict[str, pd.DataFrame] = field(default_factory=dict)
-    appends: dict[str, list[dict]] = field(default_factory=dict)
     rebuilds: dict[str, list[dict]] = field(default_factory=dict)
     reports: dict[str, ReportSheet] = field(default_factory=dict)
     results: dict[str, object] = field(default_factory=dict)  # e.g. the KPI dict, for --json
@@ -51,6 +50,12 @@ class Work:
             self._settings = Settings.from_snapshot(self.snapshot, self.problems)
         return self._settings
 
+    def new_row_labels(self, name: str, count: int) -> list[int]:
+        """Index labels for rows a step adds to a working frame: the Excel rows they will take."""
+        frame = self.frame(name)
+        first = max([self.snapshot[name].last_row, *frame.index]) + 1
+        return list(range(first, first + count))
+
     def rebuild(self, name: str, rows: list[dict]) -> None:
         """Replace an output sheet's rows (skipped at write time when nothing changed)."""
         self.rebuilds[name] = rows
@@ -58,12 +63,14 @@ class Work:
     def changes(self) -> ChangeSet:
         out = ChangeSet()
         for name, frame in self.frames.items():
-            sc = diff(self.snapshot[name], frame)
+            data = self.snapshot[name]
+            known = frame.index.isin(data.frame.index)
+            sc = diff(data, frame[known])
+            if not known.all():  # rows a step added (new_row_labels): appended after the last row
+                sc.appends = [{k: v for k, v in row.items() if not _blank(v)}
+                              for row in sheet_rows(data.schema, frame[~known])]
             if not sc.is_empty:
                 out.sheets[name] = sc
-        for name, rows in self.appends.items():
-            if rows:
-                out.sheet(name).appends = rows
         for name, rows in self.rebuilds.items():
             if name in self.snapshot.sheets and _same_rows(self.snapshot.frame(name), rows):
                 continue
@@ -90,6 +97,12 @@ def _same_rows(current: pd.DataFrame, rows: list[dict]) -> bool:
         if changed_mask(old_col, new_col).any():
             return False
     return True
+
+
+def _blank(value) -> bool:
+    from workbook.changes import python_value
+
+    return python_value(value) is None
 
 
 def sheet_rows(sheet: S.Sheet, frame: pd.DataFrame) -> list[dict]:

@@ -166,8 +166,10 @@ def diff(data, new: pd.DataFrame) -> SheetChanges:
                 raise OwnershipViolation(f"{sheet.name}: staff column {header!r} changed on rows {rows}")
             continue
         if col.owner == S.FILL:
-            blank = ~data.nonblank[header].reindex(new.index, fill_value=False).to_numpy()
-            mask &= blank & ~_missing(new[header])
+            writable = ~data.nonblank[header].reindex(new.index, fill_value=False).to_numpy()
+            if col.released_by:
+                writable |= data.nonblank[col.released_by].reindex(new.index, fill_value=False).to_numpy()
+            mask &= writable & ~_missing(new[header])
         elif col.owner == S.REQUEST:
             present = data.nonblank[header].reindex(new.index, fill_value=False).to_numpy()
             mask &= present & _missing(new[header])
@@ -195,7 +197,9 @@ def check_ownership(changes: ChangeSet, snapshot) -> None:
             if col.owner == S.STAFF:
                 raise OwnershipViolation(f"{name}: write to staff column {header!r} rows {rows[:5]}")
             if col.owner == S.FILL:
-                taken = [r for r in rows if bool(data.nonblank[header].get(r, False))]
+                released = data.nonblank.get(col.released_by) if col.released_by else None
+                taken = [r for r in rows if bool(data.nonblank[header].get(r, False))
+                         and not (released is not None and bool(released.get(r, False)))]
                 if taken:
                     raise OwnershipViolation(f"{name}: {header!r} already filled on rows {taken[:5]}")
             if col.owner == S.REQUEST:

@@ -39,6 +39,60 @@ def runs(by_row: dict[int, object]) -> Iterable[tuple[int, list]]:
         yield start, values
 
 
+ROUND_TRIP_KINDS = (S.CHOICE, S.DATE, S.DATETIME)  # values Excel gives back exactly as written
+
+
+def bridged(by_row: dict[int, object], data, header: str, formula_rows: set[int] | None = None
+            ) -> dict[int, object]:
+    """``by_row`` plus the unchanged cells between its rows that may safely be rewritten.
+
+    Fewer, longer runs mean fewer Excel round-trips. A gap is bridged when every cell in it is
+    program-owned (rewritten with the value it already has), blank (rewritten blank), or — given
+    ``formula_rows``, the rows whose cell holds a formula — a staff value of a kind that Excel
+    gives back exactly as written (a dropdown choice or a date), rewritten with that same value.
+    A gap holding a formula, or a value that did not parse, is never bridged.
+    """
+    from workbook.changes import python_value
+
+    if len(by_row) < 2:
+        return by_row
+    col = data.schema.column(header)
+    frame = data.frame
+    present = set(frame.index)
+    nonblank = data.nonblank.get(header)
+
+    def keep(r: int):
+        """(can bridge, value to write) for an unchanged cell ``r``."""
+        if r not in present:
+            return False, None
+        value = python_value(frame.at[r, header])
+        if col.owner == S.PROGRAM:
+            return True, value
+        if nonblank is None:
+            return False, None
+        if not nonblank.get(r, False):
+            return True, None
+        if formula_rows is not None and r not in formula_rows and col.kind in ROUND_TRIP_KINDS \
+                and value is not None:
+            return True, value
+        return False, None
+
+    rows = sorted(by_row)
+    out = dict(by_row)
+    for a, b in zip(rows, rows[1:]):
+        gap = [(r, *keep(r)) for r in range(a + 1, b)]
+        if gap and all(ok for _r, ok, _v in gap):
+            out.update({r: v for r, _ok, v in gap})
+    return out
+
+
+def _formula_rows(sheet, col: int, rows: list[int]) -> set[int]:
+    """Rows in rows[0]..rows[-1] whose cell in column ``col`` holds a formula (one Excel call)."""
+    first, last = min(rows), max(rows)
+    formulas = sheet.range((first, col), (last, col)).options(ndim=2).formula
+    return {first + i for i, row in enumerate(formulas or []) if isinstance(row[0], str) and row[0].startswith("=")}
+
+
 def apply_to_book(book, snapshot, changes: ChangeSet) -> int:
     """Write ``changes`` into the live ``book``; return the number of Excel calls made."""
     calls = 0
@@ -50,7 +104,11 @@ def apply_to_book(book, snapshot, changes: ChangeSet) -> int:
         data = snapshot[name]
         for header, by_row in sc.cells.items():
             col = data.columns[header] + 1
-            for start, values in runs(by_row):
+            plan = bridged(by_row, data, header)
+            if sum(1 for _ in runs(plan)) > 2 and sheet_schema.column(header).kind in ROUND_TRIP_KINDS:
+                plan = bridged(by_row, data, header, _formula_rows(sheet, col, list(by_row)))
+                calls += 1
+            for start, values in runs(plan):
                 target = sheet.range((start, col), (start + len(values) - 1, col))
                 target.value = [[excel_value(v)] for v in values]
                 calls += 1

@@ -329,7 +329,9 @@ def _forms(rng, n: int, staff: list[tuple], now: dt.datetime) -> dict[str, list[
     feedback = done + pd.to_timedelta(rng.exponential(np.where(improved, 0.8, 1.8), n), unit="h")
     expected = (rec + pd.to_timedelta(rng.integers(1, 6, n), unit="D")).floor("h")
     confirmed = done + pd.to_timedelta(rng.exponential(np.where(improved, 10, 20), n), unit="h")
-    surveyed = done + pd.to_timedelta(rng.uniform(24, 70, n), unit="h")
+    # Callbacks (回访): most repairs and complaints are called back, faster after the project;
+    # a share of the calls records a satisfaction survey.
+    surveyed = done + pd.to_timedelta(np.where(improved, rng.uniform(4, 60, n), rng.uniform(10, 110, n)), unit="h")
     pause_start = first_resp + pd.to_timedelta(rng.uniform(1, 6, n), unit="h")
     pause_end = pause_start + pd.to_timedelta(rng.uniform(4, 60, n), unit="h")
     pause_end = pause_end.where(pause_end < done - pd.Timedelta(minutes=30), done - pd.Timedelta(minutes=30))
@@ -343,7 +345,11 @@ def _forms(rng, n: int, staff: list[tuple], now: dt.datetime) -> dict[str, list[
     paused = ~is_done & has_resp & (rng.random(n) < 0.12)
     done_paused = is_done & (rng.random(n) < 0.06) & np.asarray(pause_end > pause_start)
     closed = is_done & (rng.random(n) < 0.3)
-    take_survey = is_done & np.asarray(surveyed <= now_ts) & (rng.random(n) < np.where(improved, 0.24, 0.14))
+    callback_kind = np.isin(types, ["维修类", "投诉类"])
+    called = is_done & callback_kind & np.asarray(surveyed <= now_ts) & (rng.random(n) < np.where(improved, 0.92, 0.72))
+    unreachable = is_done & callback_kind & ~called & (rng.random(n) < 0.3)
+    take_survey = (called & (rng.random(n) < np.where(improved, 0.45, 0.3))) | (
+        is_done & (types == "咨询类") & np.asarray(surveyed <= now_ts) & (rng.random(n) < 0.08))
     take_confirm = is_done & (rng.random(n) < 0.9)
     visits = np.where(rng.random(n) < np.where(improved, ONE_VISIT[1], ONE_VISIT[0]), 1,
                       rng.integers(2, 4, n))
@@ -373,7 +379,7 @@ def _forms(rng, n: int, staff: list[tuple], now: dt.datetime) -> dict[str, list[
                 "投诉类": ("客服部", "客服主管"), "回访类": ("回访组", "回访专员")}
 
     intake, pauses = [], []
-    service_of, confirm_of, survey_of = [], [], []
+    service_of, confirm_of, survey_of, callback_of = [], [], [], []
     serial_by_day: dict[str, int] = {}
     phones: list[str] = []
     for i in range(n):
@@ -434,6 +440,8 @@ def _forms(rng, n: int, staff: list[tuple], now: dt.datetime) -> dict[str, list[
                 confirm_of.append((i, ticket))
             if take_survey[i]:
                 survey_of.append((i, ticket))
+            if callback_kind[i]:
+                callback_of.append((i, ticket))
         if paused[i] or done_paused[i]:
             if pause_start[i] < now_ts:
                 end = pe_m[i] if done_paused[i] else None
@@ -443,8 +451,9 @@ def _forms(rng, n: int, staff: list[tuple], now: dt.datetime) -> dict[str, list[
     service = _service_rows(rng, service_of, types, period, first_resp, done)
     confirm = _confirm_rows(rng, confirm_of, intake, subtags, period, conf_m)
     survey = _survey_rows(rng, survey_of, intake, period, surv_m)
+    plan = _callback_rows(rng, callback_of, intake, types, done, called, unreachable, surv_m, staff)
     return {S.INTAKE.name: intake, S.SERVICE.name: service, S.CONFIRMATION.name: confirm,
-            S.SURVEY.name: survey, S.PAUSES.name: pauses}
+            S.SURVEY.name: survey, S.PAUSES.name: pauses, S.CALLBACK_PLAN.name: plan}
 
 
 MOBILE_PREFIXES = ("138", "139", "136", "158", "186", "177", "152", "188", "135", "199")
@@ -532,6 +541,31 @@ def _survey_rows(rng, survey_of, intake, period, surv_m) -> list[dict]:
             "解决效率评分": int(np.clip(near[2] - (0 if p else 1), 1, 10)),
             "总体满意度": overall, "推荐意愿": int(np.clip(overall + rec_jitter[k], 0, 10)),
             "产品使用情况": usage[k], "二次购买/升级/推荐意向": intent[k], "改进建议": suggestion[k],
+        })
+    return rows
+
+
+def _callback_rows(rng, callback_of, intake, types, done, called, unreachable, surv_m, staff) -> list[dict]:
+    """回访计划 history: one task per completed repair/complaint, as the routine would create it."""
+    from udfs.calendar import BusinessCalendar
+    from udfs.sla import due_many
+
+    if not callback_of:
+        return []
+    idx = np.array([c[0] for c in callback_of])
+    days = np.where(types[idx] == "投诉类", 7, 3)
+    dues = due_many(done[idx].floor("min"), days, "工作日", BusinessCalendar.chinese_statutory())
+    callers = [m[0] for m in staff if m[2] == "回访专员" and m[4] == "在岗"]
+    rows = []
+    for k, (i, ticket) in enumerate(callback_of):
+        kind, code = ("投诉回访", "TS") if types[i] == "投诉类" else ("维修回访", "WX")
+        state = "已回访" if called[i] else ("无法联系" if unreachable[i] else "待回访")
+        rows.append({
+            "任务编号": f"HF-{ticket}-{code}", "工单号": ticket, "回访类型": kind,
+            "客户名称": intake[i]["客户名称/姓名"], "联系方式": intake[i]["联系方式"],
+            "应回访日期": pd.Timestamp(dues[k]).to_pydatetime(), "生成时间": intake[i]["完成时间"],
+            "回访专员": callers[k % len(callers)] if callers else None, "回访状态": state,
+            "实际回访时间": surv_m[i] if called[i] else None,
         })
     return rows
 

@@ -104,6 +104,8 @@ class Column:
     width: float | None = None
     note: str = ""  # input prompt shown in Excel when the cell is selected
     owner_when: tuple[str, str] | None = None  # for owner=ROW: (column header, value)
+    released_by: str | None = None  # fill columns: a request column that lets the program
+    #                                 overwrite this cell on rows where staff set it
     personal: bool = False  # personal data: masked in reports, protectable
 
     def __post_init__(self) -> None:
@@ -208,9 +210,11 @@ INTAKE = Sheet(
         Column("二级标签", CHOICE, choices_name="二级标签列表"),
         Column("紧急程度", CHOICE, owner=FILL, choices=URGENCIES, note="留空则按「紧急度规则」关键词判定"),
         Column("客户期望解决时间", DATETIME, width=17),
-        Column("责任部门", CHOICE, owner=FILL, choices_name="部门列表", note="留空则按「派单规则」分配"),
-        Column("处理人", CHOICE, owner=FILL, choices_name="人员列表", note="留空则派单时自动分配"),
-        Column("分配时间", DATETIME, owner=FILL),
+        Column("责任部门", CHOICE, owner=FILL, choices_name="部门列表", note="留空则按「派单规则」分配",
+               released_by="重新分配"),
+        Column("处理人", CHOICE, owner=FILL, choices_name="人员列表", note="留空则派单时自动分配",
+               released_by="重新分配"),
+        Column("分配时间", DATETIME, owner=FILL, released_by="重新分配"),
         Column("首次响应时间", DATETIME, width=17),
         Column("结果反馈时间", DATETIME, width=17, note="服务完成后向客户反馈处理结果的时间"),
         Column("完成时间", DATETIME),
@@ -321,6 +325,7 @@ PARAMS_ROWS: tuple[tuple, ...] = (
     ("改进方案截止日", 10, "每月几日前输出改进方案"),
     ("备份保留份数", 5, "每次写入前保留的历史版本数"),
     ("客服经理", "", "超时预警的最终升级对象"),
+    ("回访任务回溯天数", 30, "生成回访任务时只看最近多少天内完成的工单/购买，避免首次使用时补出大量历史任务"),
 )
 PARAM_NAMES = tuple(r[0] for r in PARAMS_ROWS)
 

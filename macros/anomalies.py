@@ -1,0 +1,124 @@
+"""Anomalies in the intake sheet (seed 002 "异常订单"): flagged on the ticket, never dropped.
+
+Missing contact or model, impossible or future dates, malformed phone numbers (mainland mobile
+and landline), and likely duplicates (same phone and model, similar description, within the
+系统参数 重复工单判定间隔 — 48 h by default).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+
+import numpy as np
+import pandas as pd
+
+from macros.work import Work
+from workbook import Problem
+from workbook import schema as S
+from workbook.problems import WARNING
+
+INTAKE = S.INTAKE.name
+
+# Mainland mobile: 11 digits starting 13–19 (optionally +86/0086). Landline: area code 0XX/0XXX,
+# 7–8 digit number, optional extension. Service numbers: 400/800-XXX-XXXX.
+MOBILE = re.compile(r"^(?:\+?86)?1[3-9]\d{9}$")
+LANDLINE = re.compile(r"^0\d{2,3}-?[2-9]\d{6,7}(?:-\d{1,6})?$")
+SERVICE = re.compile(r"^[48]00-?\d{3}-?\d{4}$")
+
+
+def normalize_phone(text: str) -> str:
+    return re.sub(r"[\s()（）]", "", text).replace("—", "-").replace("－", "-")
+
+
+def phone_problem(text: str | None) -> str | None:
+    """Why ``text`` is not a plausible mainland phone number, or None if it is."""
+    if text is None:
+        return None
+    phone = normalize_phone(text)
+    digits = phone.replace("-", "").lstrip("+")
+    if MOBILE.match(digits) or LANDLINE.match(phone) or LANDLINE.match(digits) or SERVICE.match(phone):
+        return None
+    if digits.isdigit() and digits.startswith("1"):
+        return f"手机号应为11位（现为{len(digits)}位）"
+    return "电话格式不正确（手机11位，座机如 021-12345678）"
+
+
+def similar(a: str | None, b: str | None, threshold: float = 0.6) -> bool:
+    a, b = (a or "").strip(), (b or "").strip()
+    if not a or not b:
+        return False
+    if a in b or b in a:
+        return True
+    return difflib.SequenceMatcher(None, a, b).ratio() >= threshold
+
+
+def anomalies_step(work: Work) -> None:
+    """Flag anomalies on each ticket (数据异常) and list them as problems for 数据问题."""
+    tickets = work.frame(INTAKE)
+    if tickets.empty:
+        return
+    notes: dict[int, list[str]] = {int(r): [] for r in tickets.index}
+
+    def flag(row: int, column: str, value, reason: str) -> None:
+        notes[int(row)].append(reason)
+        work.problems.append(Problem(INTAKE, int(row), column, value, reason, WARNING,
+                                     ticket=tickets.at[row, "服务工单号"]))
+
+    for row in tickets.index[tickets["联系方式"].isna()]:
+        flag(row, "联系方式", None, "缺少联系方式")
+    for row in tickets.index[tickets["购买产品型号"].isna()]:
+        flag(row, "购买产品型号", None, "缺少产品型号")
+    for row, phone in tickets["联系方式"].dropna().items():
+        reason = phone_problem(phone)
+        if reason:
+            flag(row, "联系方式", phone, reason)
+
+    now = pd.Timestamp(work.now)
+    received = tickets["受理时间"]
+    for row in tickets.index[received > now]:
+        flag(row, "受理时间", received[row], "受理时间晚于当前时间")
+    checks = (("登记时间", "登记时间早于受理时间"), ("分配时间", "分配时间早于受理时间"),
+              ("首次响应时间", "首次响应时间早于受理时间"), ("完成时间", "完成时间早于受理时间"))
+    for column, reason in checks:
+        # Minutes of slack: staff round times when typing them.
+        early = tickets[column] < received - pd.Timedelta(minutes=1)
+        for row in tickets.index[early.fillna(False)]:
+            flag(row, column, tickets.at[row, column], reason)
+    for column in ("登记时间", "首次响应时间", "完成时间"):
+        for row in tickets.index[(tickets[column] > now).fillna(False)]:
+            flag(row, column, tickets.at[row, column], f"{column}晚于当前时间")
+    late_purchase = (tickets["购买日期"] > received.dt.normalize()).fillna(False)
+    for row in tickets.index[late_purchase]:
+        flag(row, "购买日期", tickets.at[row, "购买日期"], "购买日期晚于受理时间")
+
+    window = pd.Timedelta(hours=work.settings.number("重复工单判定间隔(小时)", 48.0))
+    for row, earlier_row, hours in likely_duplicates(tickets, window):
+        flag(row, "问题描述", tickets.at[row, "问题描述"],
+             f"疑似重复：与 {tickets.at[earlier_row, '服务工单号']}（第{earlier_row}行）电话、型号相同，"
+             f"描述相近，相隔{hours:.0f}小时")
+
+    tickets["数据异常"] = pd.Series({r: "；".join(v) if v else None for r, v in notes.items()}, dtype=object)
+    flagged = sum(1 for v in notes.values() if v)
+    work.lines.append(f"数据检查：{flagged} 张工单有异常（见「数据异常」列和「数据问题」表）")
+
+
+def likely_duplicates(tickets: pd.DataFrame, window: pd.Timedelta):
+    """(row, earlier row, hours apart) for tickets repeating an earlier one within ``window``."""
+    keyed = tickets[["联系方式", "购买产品型号", "受理时间", "问题描述"]].dropna(
+        subset=["联系方式", "购买产品型号", "受理时间"])
+    keyed = keyed.assign(phone=keyed["联系方式"].map(normalize_phone))
+    counts = keyed.groupby(["phone", "购买产品型号"])["受理时间"].transform("size")
+    keyed = keyed[counts > 1].sort_values("受理时间")
+    for _key, group in keyed.groupby(["phone", "购买产品型号"]):
+        rows = group.index.tolist()
+        times = group["受理时间"].tolist()
+        texts = group["问题描述"].tolist()
+        for j in range(1, len(rows)):
+            for i in range(j - 1, -1, -1):
+                gap = times[j] - times[i]
+                if gap > window:
+                    break
+                if similar(texts[i], texts[j]):
+                    yield rows[j], rows[i], gap / np.timedelta64(1, "h")
+                    break

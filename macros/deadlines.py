@@ -1,0 +1,203 @@
+"""Deadline (时限) and status (状态) columns of the intake sheet, for whole columns at once.
+
+Each stage has a start, an event that ends it, and a rule from the 时限标准 sheet chosen by the
+ticket's 需求类型 (投诉类 wins) or else its 紧急程度, or else the stage's 全部 row. Paused time
+(暂停记录) does not consume the first-response and resolution clocks.
+
+Values rather than formulas: the routines write these columns on every platform, so Windows
+Excel, macOS Excel, LibreOffice and headless runs all show the same values; the same maths is
+available as UDFs (udfs.sla_due / udfs.sla_status) for cells the team adds themselves.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from macros.settings import Settings
+from macros.work import Work
+from udfs import sla
+from udfs.errors import BatchError
+from workbook import Problem
+from workbook import schema as S
+from workbook.problems import ERROR
+
+INTAKE = S.INTAKE.name
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str  # 登记, 分配, …
+    start: str  # the intake column that starts the clock
+    start_fallback: str | None  # used where ``start`` is blank
+    event: str | None  # the intake column that stops it (None: from another sheet)
+    paused: bool  # whether 暂停 time extends this stage
+
+
+STAGES: tuple[Stage, ...] = (
+    Stage("登记", "受理时间", None, "登记时间", False),
+    Stage("分配", "登记时间", "受理时间", "分配时间", False),
+    Stage("首次响应", "受理时间", None, "首次响应时间", True),
+    Stage("解决", "受理时间", None, "完成时间", True),
+    Stage("结果反馈", "完成时间", None, "结果反馈时间", False),
+    Stage("客户确认", "完成时间", None, None, False),
+    Stage("回访", "完成时间", None, None, False),
+)
+
+
+def stage_start(tickets: pd.DataFrame, stage: Stage) -> pd.Series:
+    start = tickets[stage.start]
+    if stage.start_fallback:
+        start = start.fillna(tickets[stage.start_fallback])
+    return start
+
+
+def stage_events(work: Work, tickets: pd.DataFrame) -> dict[str, pd.Series]:
+    """When each stage's event happened, per ticket (NaT when it has not)."""
+    ids = tickets["服务工单号"]
+    confirmed = _first_by_ticket(work.view(S.CONFIRMATION.name), "工单号", "确认时间")
+    surveyed = _first_by_ticket(work.view(S.SURVEY.name), "工单号", "回访时间")
+    if S.CALLBACK_PLAN.name in work.snapshot.sheets:
+        called = _first_by_ticket(work.view(S.CALLBACK_PLAN.name), "工单号", "实际回访时间")
+        surveyed = pd.concat([surveyed, called]).groupby(level=0).min()
+    out = {}
+    for stage in STAGES:
+        if stage.event:
+            out[stage.name] = tickets[stage.event]
+    out["客户确认"] = pd.Series(ids.map(confirmed).to_numpy(dtype="datetime64[ns]"), index=tickets.index)
+    out["回访"] = pd.Series(ids.map(surveyed).to_numpy(dtype="datetime64[ns]"), index=tickets.index)
+    return out
+
+
+def _first_by_ticket(frame: pd.DataFrame, key: str, column: str) -> pd.Series:
+    rows = frame[[key, column]].dropna()
+    if rows.empty:
+        return pd.Series(dtype="datetime64[ns]")
+    return rows.groupby(key)[column].min()
+
+
+def rules_for(tickets: pd.DataFrame, stage: str, settings: Settings):
+    """Per-ticket (amount, unit, warning) arrays for ``stage``; NaN/None where no rule applies."""
+    n = len(tickets)
+    amounts = np.full(n, np.nan)
+    units = np.full(n, None, dtype=object)
+    warnings = np.full(n, sla.DEFAULT_WARNING)
+    keys = pd.MultiIndex.from_arrays([tickets["需求类型"].fillna(""), tickets["紧急程度"].fillna("")])
+    for (request_type, urgency), positions in pd.Series(np.arange(n)).groupby(keys).groups.items():
+        rule = settings.sla_rule(stage, request_type or None, urgency or None)
+        if rule is None:
+            continue
+        idx = np.asarray(positions)
+        amounts[idx], units[idx], warnings[idx] = rule.amount, rule.unit, rule.warning
+    return amounts, units, warnings
+
+
+def pause_table(work: Work, tickets: pd.DataFrame):
+    """(positions, begins, ends) of every pause, positions indexing ``tickets``."""
+    pauses = work.view(S.PAUSES.name)
+    position = pd.Series(np.arange(len(tickets)), index=tickets["服务工单号"].to_numpy())
+    position = position[~position.index.duplicated()]
+    rows = pauses[pauses["工单号"].isin(position.index) & pauses["暂停开始"].notna()]
+    owners = position[rows["工单号"]].to_numpy()
+    # A pause still open on a finished ticket ends when the ticket was finished.
+    finished = tickets["完成时间"].to_numpy()[owners]
+    ends = rows["暂停结束"].to_numpy()
+    ends = np.where(pd.isna(ends), finished, ends)
+    return owners, rows["暂停开始"].to_numpy(), ends
+
+
+def deadlines_step(work: Work) -> None:
+    """Compute every 时限 column (and 暂停工时) of the intake sheet."""
+    tickets = work.frame(INTAKE)
+    if tickets.empty:
+        return
+    settings = work.settings
+    owners, begins, ends = pause_table(work, tickets)
+    for stage in STAGES:
+        start = stage_start(tickets, stage)
+        amounts, units, _ = rules_for(tickets, stage.name, settings)
+        # Tickets without a rule for this stage (e.g. no callback for 咨询类) get no deadline.
+        start = start.where(pd.Series(units != None, index=tickets.index))  # noqa: E711
+        units = np.where(units == None, "小时", units)  # noqa: E711 - placeholder, start is blank
+        due = _column(work, tickets, f"{stage.name}时限", start,
+                      lambda s=start, a=amounts, u=units: sla.due_many(s, a, u, settings.calendar))
+        if stage.paused and len(owners):
+            due = _column(work, tickets, f"{stage.name}时限", start,
+                          lambda d=due, s=start, u=units: sla.extend_for_pauses_many(
+                              d, u, settings.calendar, work.now, starts=s, pause_rows=owners,
+                              pause_starts=begins, pause_ends=ends))
+        tickets[f"{stage.name}时限"] = pd.Series(due, index=tickets.index).astype("datetime64[ns]")
+    tickets["暂停工时"] = _paused_hours(work, tickets, owners, begins, ends)
+    work.lines.append(f"时限：已计算 {len(tickets)} 张工单的 {len(STAGES)} 个环节截止时间")
+
+
+def _column(work: Work, tickets: pd.DataFrame, header: str, start: pd.Series, compute) -> np.ndarray:
+    """Run a vectorised SLA computation; failed rows become problems and stay blank."""
+    try:
+        return compute()
+    except BatchError as failed:
+        for position, error in failed.errors.items():
+            row = int(tickets.index[position])
+            work.problems.append(Problem(INTAKE, row, header, start.iloc[position], str(error), ERROR,
+                                         ticket=tickets["服务工单号"].iloc[position]))
+        return failed.partial
+
+
+def _paused_hours(work: Work, tickets: pd.DataFrame, owners, begins, ends) -> pd.Series:
+    """Working hours each ticket spent paused between 受理时间 and 完成时间 (or now)."""
+    out = pd.Series(np.nan, index=tickets.index)
+    if not len(owners):
+        return out
+    by_ticket: dict[int, list] = defaultdict(list)
+    for owner, begin, end in zip(owners, begins, ends):
+        by_ticket[int(owner)].append((begin, end))
+    received = tickets["受理时间"].to_numpy()
+    finished = tickets["完成时间"].to_numpy()
+    cal = work.settings.calendar
+    for position, pauses in by_ticket.items():
+        try:
+            merged = sla.merge_pauses(
+                [(_py(b), _py(e)) for b, e in pauses], work.now, start=_py(received[position]))
+            stop = _py(finished[position])
+            hours = 0.0
+            for begin, end in merged:
+                if stop is not None:
+                    end = min(end, stop)
+                if end > begin:
+                    hours += sla.working_hours_between(begin, end, cal) or 0.0
+            out.iloc[position] = round(hours, 2)
+        except sla.SlaError as error:
+            row = int(tickets.index[position])
+            work.problems.append(Problem(S.PAUSES.name, None, "暂停开始", tickets["服务工单号"].iloc[position],
+                                         f"工单第{row}行的暂停记录无法计算：{error}", ERROR))
+    return out
+
+
+def _py(value):
+    if value is None or pd.isna(value):
+        return None
+    return pd.Timestamp(value).to_pydatetime()
+
+
+def statuses_step(work: Work) -> None:
+    """Compute every 状态 column of the intake sheet as of ``work.now``."""
+    tickets = work.frame(INTAKE)
+    if tickets.empty:
+        return
+    events = stage_events(work, tickets)
+    for stage in STAGES:
+        start = stage_start(tickets, stage)
+        _, _, warnings = rules_for(tickets, stage.name, work.settings)
+        header = f"{stage.name}状态"
+        try:
+            values = sla.status_many(tickets[f"{stage.name}时限"], events[stage.name], work.now, start, warnings)
+        except BatchError as failed:
+            values = failed.partial
+            for position, error in failed.errors.items():
+                work.problems.append(Problem(INTAKE, int(tickets.index[position]), header, None, str(error), ERROR))
+        tickets[header] = pd.Series(values, index=tickets.index, dtype=object)
+    overdue = (tickets[[f"{s.name}状态" for s in STAGES]] == sla.OVERDUE).any(axis=1).sum()
+    work.lines.append(f"状态：{overdue} 张工单有环节已超时（截至 {work.now:%Y-%m-%d %H:%M}）")

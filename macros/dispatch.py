@@ -1,0 +1,216 @@
+"""Dispatch (派单, SPEC §4): number, classify, route and assign every unassigned request.
+
+For each ticket without a 处理人 (or with 重新分配 = 是): a 服务工单号 if it has none, the
+紧急程度 from the keyword rules where staff left it blank, 保修状态 from the purchase date and the
+product's warranty, 责任部门 and role from the 派单规则 sheet, and the person — the store's
+dedicated owner (专人专店) when on duty and under capacity, else the least-loaded on-duty person
+of that role, ties going to whoever was assigned least recently, then roster order. Assigned
+tickets are never touched unless staff ask with 重新分配; a second run changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from macros.settings import DispatchRule, Settings, StaffMember
+from macros.work import Work
+from workbook import Problem
+from workbook import schema as S
+from workbook.problems import ERROR, WARNING
+
+INTAKE = S.INTAKE.name
+DEFAULT_URGENCY = "一般"
+
+
+@dataclass
+class Assignment:
+    row: int
+    person: str | None
+    department: str
+    role: str
+    reason: str
+
+
+def urgency_from_rules(description: str | None, rules) -> str:
+    """The first rule whose keyword occurs in the description decides; otherwise 一般."""
+    text = description or ""
+    for keywords, level in rules:
+        if any(k and k in text for k in keywords):
+            return level
+    return DEFAULT_URGENCY
+
+
+def rule_for(request_type: str, subtag: str | None, description: str | None,
+             rules: list[DispatchRule]) -> DispatchRule | None:
+    """Top-down first match on 需求类型, then 二级标签 (if both set) and 关键词 (if the rule has any)."""
+    text = description or ""
+    for rule in rules:
+        if rule.request_type != request_type:
+            continue
+        if rule.subtag and subtag and rule.subtag != subtag:
+            continue
+        if rule.keywords and not any(k in text for k in rule.keywords):
+            continue
+        return rule
+    return None
+
+
+def warranty_status(purchased, received, months: float | None) -> str | None:
+    """在保 while 受理时间 is within the warranty months after 购买日期, else 过保."""
+    if months is None or pd.isna(purchased) or pd.isna(received):
+        return None
+    purchased = pd.Timestamp(purchased)
+    end = purchased + pd.DateOffset(months=int(months)) + pd.Timedelta(days=round((months % 1) * 30))
+    return "在保" if pd.Timestamp(received).normalize() <= end else "过保"
+
+
+def open_mask(tickets: pd.DataFrame) -> pd.Series:
+    """Tickets still being worked on: not finished and not closed."""
+    state = tickets["当前状态"]
+    return tickets["完成时间"].isna() & ~state.isin(["已完成", "已关闭"])
+
+
+def new_ticket_numbers(tickets: pd.DataFrame, rows: list[int]) -> dict[int, str]:
+    """SV + 受理日期 + a 4-digit serial, unique against every number already in the sheet."""
+    taken = set(tickets["服务工单号"].dropna())
+    serial: dict[str, int] = {}
+    pattern = re.compile(r"^SV(\d{8})(\d{4,})$")
+    for number in taken:
+        m = pattern.match(str(number))
+        if m:
+            serial[m.group(1)] = max(serial.get(m.group(1), 0), int(m.group(2)))
+    out = {}
+    for row in rows:
+        received = tickets.at[row, "受理时间"]
+        day = pd.Timestamp(received).strftime("%Y%m%d") if not pd.isna(received) else "00000000"
+        serial[day] = serial.get(day, 0) + 1
+        number = f"SV{day}{serial[day]:04d}"
+        while number in taken:
+            serial[day] += 1
+            number = f"SV{day}{serial[day]:04d}"
+        taken.add(number)
+        out[row] = number
+    return out
+
+
+class Roster:
+    """Who can take a ticket, and how loaded they are, updated as the run assigns."""
+
+    def __init__(self, staff: list[StaffMember], tickets: pd.DataFrame):
+        self.staff = [m for m in staff if m.on_duty]
+        open_now = tickets[open_mask(tickets) & tickets["处理人"].notna()]
+        self.load = open_now["处理人"].value_counts().to_dict()
+        last = tickets.dropna(subset=["处理人", "分配时间"]).groupby("处理人")["分配时间"].max()
+        # (time, sequence): within one run everyone is assigned "now", so the order decides.
+        self.last_assigned = {k: (pd.Timestamp(v), 0) for k, v in last.items()}
+        self.sequence = 0
+
+    def _key(self, member: StaffMember):
+        return (self.load.get(member.name, 0),
+                self.last_assigned.get(member.name, (pd.Timestamp.min, 0)),
+                member.order)
+
+    def has_room(self, member: StaffMember) -> bool:
+        return member.capacity is None or self.load.get(member.name, 0) < member.capacity
+
+    def pick(self, role: str, store: str | None, exclude: str | None = None
+             ) -> tuple[StaffMember | None, str]:
+        """The person for a ticket of ``role`` from ``store`` (``exclude``: who had it before)."""
+        candidates = [m for m in self.staff if m.role == role]
+        if exclude is not None and any(m.name != exclude for m in candidates):
+            candidates = [m for m in candidates if m.name != exclude]
+        if store:
+            owners = [m for m in candidates if store in m.stores and self.has_room(m)]
+            if owners:
+                return min(owners, key=self._key), "专人专店"
+        if not candidates:
+            return None, f"没有在岗的「{role}」"
+        with_room = [m for m in candidates if self.has_room(m)]
+        if with_room:
+            return min(with_room, key=self._key), "负荷最低"
+        return min(candidates, key=self._key), "全员满负荷，分配给负荷最低者"
+
+    def take(self, member: StaffMember, when: dt.datetime) -> None:
+        self.load[member.name] = self.load.get(member.name, 0) + 1
+        self.sequence += 1
+        self.last_assigned[member.name] = (pd.Timestamp(when), self.sequence)
+
+
+def numbering_step(work: Work) -> None:
+    """Give every ticket without a 服务工单号 a new, unique one (before anything refers to it)."""
+    tickets = work.frame(INTAKE)
+    missing = tickets.index[tickets["服务工单号"].isna()].tolist()
+    for row, number in new_ticket_numbers(tickets, missing).items():
+        tickets.at[row, "服务工单号"] = number
+
+
+def dispatch_step(work: Work) -> None:
+    """Number, classify, route and assign the unassigned tickets (and those marked 重新分配)."""
+    tickets = work.frame(INTAKE)
+    if tickets.empty:
+        work.lines.append("派单：登记表没有工单")
+        return
+    settings: Settings = work.settings
+    data = work.snapshot[INTAKE]
+    unusable = data.bad_rows("受理时间") | data.bad_rows("需求类型")
+
+    numbering_step(work)
+    blank_urgency = tickets["紧急程度"].isna()
+    tickets.loc[blank_urgency, "紧急程度"] = [
+        urgency_from_rules(d, settings.urgency_rules) for d in tickets.loc[blank_urgency, "问题描述"]
+    ]
+    _fill_warranty(tickets, settings, work)
+
+    wants_new = tickets["重新分配"].eq(S.YES).fillna(False)
+    todo = tickets.index[(tickets["处理人"].isna() | wants_new)]
+    todo = sorted(todo, key=lambda r: (pd.Timestamp(tickets.at[r, "受理时间"]) if not pd.isna(tickets.at[r, "受理时间"])
+                                       else pd.Timestamp.max, r))
+    roster = Roster(settings.staff, tickets.drop(index=[r for r in todo if wants_new.get(r, False)]))
+    assigned = 0
+    for row in todo:
+        ticket = tickets.at[row, "服务工单号"]
+        if row in unusable or pd.isna(tickets.at[row, "受理时间"]) or tickets.at[row, "需求类型"] is None:
+            work.problems.append(Problem(INTAKE, int(row), "需求类型", tickets.at[row, "需求类型"],
+                                         "受理时间或需求类型缺失/无效，未派单 — 请补全后再点派单", ERROR, ticket))
+            continue
+        rule = rule_for(tickets.at[row, "需求类型"], tickets.at[row, "二级标签"], tickets.at[row, "问题描述"],
+                        settings.dispatch_rules)
+        if rule is None:
+            work.problems.append(Problem(INTAKE, int(row), "需求类型", tickets.at[row, "需求类型"],
+                                         "「派单规则」中没有匹配的规则，未派单 — 请在派单规则表补充", ERROR, ticket))
+            continue
+        previous = tickets.at[row, "处理人"] if wants_new.get(row, False) else None
+        member, reason = roster.pick(rule.role, tickets.at[row, "所属店铺/区域"], exclude=previous)
+        if member is None:
+            work.problems.append(Problem(INTAKE, int(row), "处理人", None, f"{reason}，未派单 — 请检查人员名单", ERROR, ticket))
+            continue
+        if reason.startswith("全员满负荷"):
+            work.problems.append(Problem(INTAKE, int(row), "处理人", member.name, reason, WARNING, ticket))
+        roster.take(member, work.now)
+        department = tickets.at[row, "责任部门"]
+        if department is None or wants_new.get(row, False):
+            tickets.at[row, "责任部门"] = rule.department
+        tickets.at[row, "处理人"] = member.name
+        tickets.at[row, "分配时间"] = pd.Timestamp(work.now)
+        if tickets.at[row, "当前状态"] is None:
+            tickets.at[row, "当前状态"] = "待响应"
+        if wants_new.get(row, False):
+            tickets.at[row, "重新分配"] = None
+        assigned += 1
+    work.lines.append(f"派单：分配 {assigned} 张工单" + (f"，{len(todo) - assigned} 张未能分配（见「数据问题」）"
+                                                      if len(todo) > assigned else ""))
+
+
+def _fill_warranty(tickets: pd.DataFrame, settings: Settings, work: Work) -> None:
+    blank = tickets.index[tickets["保修状态"].isna() & tickets["购买日期"].notna()]
+    for row in blank:
+        model = tickets.at[row, "购买产品型号"]
+        months = settings.warranty_months.get(model) if model else None
+        status = warranty_status(tickets.at[row, "购买日期"], tickets.at[row, "受理时间"], months)
+        if status is not None:
+            tickets.at[row, "保修状态"] = status

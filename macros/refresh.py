@@ -1,0 +1,135 @@
+"""The routines: each reads the workbook once, runs its steps, and writes once.
+
+Every routine takes a source — a path (headless) or an ``xw.Book`` (ribbon button) — and ``now``,
+and is the one implementation behind its ribbon button, its CLI command and its tests.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+from macros.anomalies import anomalies_step
+from macros.callbacks import callback_tasks_step, followups_step
+from macros.deadlines import deadlines_step, statuses_step
+from macros.dispatch import dispatch_step, numbering_step
+from macros.escalate import escalation_step
+from macros.issues import issues_step
+from macros.work import Work
+from workbook import Problem, open_workbook
+from workbook.problems import ERROR
+
+Step = Callable[[Work], None]
+
+
+@dataclass
+class RunResult:
+    """What a routine did: lines for the user, the problems found, whether the file changed."""
+
+    lines: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    written: bool = False
+    backup: Path | None = None
+    results: dict = field(default_factory=dict)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.level == ERROR]
+
+
+def run_steps(source, steps: Iterable[Step], *, now: dt.datetime | None = None, force: bool = False,
+              progress: Callable[[str], None] | None = None, write: bool = True) -> RunResult:
+    """Read ``source`` once, run ``steps`` in order on one Work, write the result once."""
+    now = (now or dt.datetime.now()).replace(microsecond=0)
+    say = progress or (lambda _text: None)
+    steps = list(steps)
+    with open_workbook(source, force=force) as session:
+        work = Work(session.snapshot, now, progress=say)
+        for i, step in enumerate(steps, start=1):
+            say(f"({i}/{len(steps)}) {STEP_NAMES.get(step.__name__, step.__name__)}")
+            step(work)
+        result = RunResult(lines=list(work.lines), problems=work.snapshot.problems + work.problems,
+                           results=work.results)
+        if write:
+            say("写入工作簿 …")
+            commit = session.commit(work.changes(), now=now)
+            result.written, result.backup = commit.written, commit.backup
+            result.lines += commit.lines if commit.written else ["没有需要写入的变化"]
+    return result
+
+
+STEP_NAMES = {
+    "followups_step": "二次处理", "numbering_step": "工单编号", "anomalies_step": "数据检查", "dispatch_step": "派单",
+    "deadlines_step": "计算时限", "statuses_step": "计算状态", "escalation_step": "超时预警",
+    "callback_tasks_step": "回访任务", "issues_step": "数据问题", "kpi_step": "KPI",
+    "summary_step": "月报", "project_step": "项目表", "checklist_step": "执行检查表",
+}
+
+
+def _project_steps() -> list[Step]:
+    from macros.project import checklist_step, project_step
+
+    return [project_step, checklist_step]
+
+
+def _kpi_step(start: dt.date | None = None, end: dt.date | None = None) -> Step:
+    from macros.kpi import kpi_step
+
+    def step(work: Work) -> None:
+        kpi_step(work, start=start, end=end)
+
+    step.__name__ = "kpi_step"
+    return step
+
+
+def _summary_step(month: str | None = None) -> Step:
+    from macros.summary import summary_step
+
+    def step(work: Work) -> None:
+        summary_step(work, month=month)
+
+    step.__name__ = "summary_step"
+    return step
+
+
+# ---- the routines ---------------------------------------------------------------------------------
+def dispatch(source, *, now=None, force=False, progress=None) -> RunResult:
+    """派单: check the data, assign unassigned tickets, stamp their deadlines, list data problems."""
+    return run_steps(source, [numbering_step, anomalies_step, dispatch_step, deadlines_step, issues_step],
+                     now=now, force=force, progress=progress)
+
+
+def escalate(source, *, now=None, force=False, progress=None) -> RunResult:
+    """超时预警: refresh deadlines and statuses, list overdue and at-risk stages of open tickets."""
+    return run_steps(source, [deadlines_step, statuses_step, escalation_step],
+                     now=now, force=force, progress=progress)
+
+
+def callbacks(source, *, now=None, force=False, progress=None) -> RunResult:
+    """回访任务: create callback tasks and 二次处理 tickets for low survey scores."""
+    return run_steps(source, [followups_step, deadlines_step, callback_tasks_step],
+                     now=now, force=force, progress=progress)
+
+
+def kpi(source, *, now=None, start=None, end=None, force=False, progress=None, write=True) -> RunResult:
+    """刷新KPI: the KPI看板 for a period (with --json nothing is written)."""
+    return run_steps(source, [deadlines_step, statuses_step, _kpi_step(start, end)],
+                     now=now, force=force, progress=progress, write=write)
+
+
+def summary(source, *, month: str | None = None, now=None, force=False, progress=None) -> RunResult:
+    """月度汇总: the 月报_YYYY-MM sheet for a month."""
+    return run_steps(source, [deadlines_step, statuses_step, _summary_step(month)],
+                     now=now, force=force, progress=progress)
+
+
+def refresh_all(source, *, now=None, force=False, progress=None) -> RunResult:
+    """全部刷新: validation, dispatch, deadlines, escalation, callbacks, project sheets, checklist,
+    KPIs and the current month's summary — one read, one write."""
+    steps: list[Step] = [followups_step, numbering_step, anomalies_step, dispatch_step, deadlines_step, statuses_step,
+                         callback_tasks_step, escalation_step]
+    steps += _project_steps()
+    steps += [_kpi_step(), _summary_step(), issues_step]
+    return run_steps(source, steps, now=now, force=force, progress=progress)
