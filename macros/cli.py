@@ -248,6 +248,25 @@ def refresh_command(book: Path, now_text: str | None, force: bool) -> None:
     _run(refresh_all, book, now=_parse_now(now_text), force=force)
 
 
+@main.command("report")
+@BOOK_ARG
+@click.option("--kind", type=click.Choice(["evaluation", "monthly", "checklist"]), required=True,
+              help="evaluation: 优化效果评估报告; monthly: 月度服务报告; checklist: 执行检查与整改报告.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The HTML file to write.")
+@click.option("--month", metavar="YYYY-MM", help="For --kind monthly: the month (default: the current one).")
+@NOW_OPTION
+def report_command(book: Path, kind: str, out: Path, month: str | None, now_text: str | None) -> None:
+    """Render a self-contained HTML review report from the workbook (the workbook is not changed).
+
+    Example: aftersales report 售后服务.xlsx --kind evaluation --out 评估报告.html
+    """
+    from reports.render import render_report
+
+    path = render_report(book, kind=kind, out=out, now=_parse_now(now_text), month=month)
+    _echo(f"已生成报告：{path}")
+
+
 @main.command("build-addin")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
               default=Path("dist/aftersales.xlam"), show_default=True, help="Where to write the add-in.")
@@ -271,13 +290,11 @@ def check_addin_command(xlam: Path) -> None:
     """
     from addin.checks import check_addin
 
+    marks = {"pass": "通过", "fail": "失败", "skip": "跳过"}
     results = check_addin(xlam)
-    failed = 0
     for result in results:
-        mark = "通过" if result.passed else "失败"
-        failed += not result.passed
-        _echo(f"[{mark}] {result.name}：{result.message}")
-    if failed:
+        _echo(f"[{marks.get(result.status, result.status)}] {result.name}：{result.message}")
+    if not all(result.ok for result in results):
         raise SystemExit(1)
 
 
@@ -292,9 +309,7 @@ def install_addin_command(target: Path | None, dry_run: bool) -> None:
     """
     from addin.install import install_addin
 
-    result = install_addin(target, dry_run=dry_run)
-    for line in result.lines:
-        _echo(line)
+    _echo(str(install_addin(target, dry_run=dry_run)))
 
 
 def run() -> None:  # pragma: no cover - console entry point for `python -m macros.cli`
