@@ -85,12 +85,14 @@ def rules_for(tickets: pd.DataFrame, stage: str, settings: Settings):
     amounts = np.full(n, np.nan)
     units = np.full(n, None, dtype=object)
     warnings = np.full(n, sla.DEFAULT_WARNING)
-    keys = pd.MultiIndex.from_arrays([tickets["需求类型"].fillna(""), tickets["紧急程度"].fillna("")])
-    for (request_type, urgency), positions in pd.Series(np.arange(n)).groupby(keys).groups.items():
+    keys = tickets["需求类型"].fillna("").astype(str) + "|" + tickets["紧急程度"].fillna("").astype(str)
+    codes, uniques = pd.factorize(keys)
+    for code, key in enumerate(uniques):
+        request_type, urgency = key.split("|")
         rule = settings.sla_rule(stage, request_type or None, urgency or None)
         if rule is None:
             continue
-        idx = np.asarray(positions)
+        idx = codes == code
         amounts[idx], units[idx], warnings[idx] = rule.amount, rule.unit, rule.warning
     return amounts, units, warnings
 

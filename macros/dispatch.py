@@ -60,15 +60,6 @@ def rule_for(request_type: str, subtag: str | None, description: str | None,
     return None
 
 
-def warranty_status(purchased, received, months: float | None) -> str | None:
-    """在保 while 受理时间 is within the warranty months after 购买日期, else 过保."""
-    if months is None or pd.isna(purchased) or pd.isna(received):
-        return None
-    purchased = pd.Timestamp(purchased)
-    end = purchased + pd.DateOffset(months=int(months)) + pd.Timedelta(days=round((months % 1) * 30))
-    return "在保" if pd.Timestamp(received).normalize() <= end else "过保"
-
-
 def open_mask(tickets: pd.DataFrame) -> pd.Series:
     """Tickets still being worked on: not finished and not closed."""
     state = tickets["当前状态"]
@@ -207,10 +198,15 @@ def dispatch_step(work: Work) -> None:
 
 
 def _fill_warranty(tickets: pd.DataFrame, settings: Settings, work: Work) -> None:
-    blank = tickets.index[tickets["保修状态"].isna() & tickets["购买日期"].notna()]
-    for row in blank:
-        model = tickets.at[row, "购买产品型号"]
-        months = settings.warranty_months.get(model) if model else None
-        status = warranty_status(tickets.at[row, "购买日期"], tickets.at[row, "受理时间"], months)
-        if status is not None:
-            tickets.at[row, "保修状态"] = status
+    """保修状态 where blank: 在保 while 受理时间 is within 保修期(月) of 购买日期 (EDATE), else 过保."""
+    months = tickets["购买产品型号"].map(settings.warranty_months)
+    todo = tickets["保修状态"].isna() & tickets["购买日期"].notna() & tickets["受理时间"].notna() & months.notna()
+    todo &= (months % 1 == 0)
+    if not todo.any():
+        return
+    from udfs import sla
+
+    ends = pd.Series(sla.due_many(tickets.loc[todo, "购买日期"], months[todo].to_numpy(), "月"),
+                     index=tickets.index[todo]).astype("datetime64[ns]")
+    received = tickets.loc[todo, "受理时间"].dt.normalize()
+    tickets.loc[todo, "保修状态"] = np.where(received <= ends, "在保", "过保")

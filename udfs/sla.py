@@ -713,6 +713,12 @@ def _column(values: Any, size: int, what: str, errors: dict[int, UdfError]) -> n
 
 def _warning_array(warning: Any, size: int, errors: dict[int, UdfError]) -> np.ndarray:
     raw = _broadcast(warning if warning is not None else DEFAULT_WARNING, size)
+    if raw.dtype.kind == "f":  # the routines' case: a float column, checked in one go
+        fractions = np.where(np.isnan(raw), DEFAULT_WARNING, raw)
+        bad = (fractions < 0) | (fractions > 1)
+        for position in np.flatnonzero(bad):
+            errors.setdefault(int(position), InvalidWarning(raw[position]))
+        return np.where(bad, DEFAULT_WARNING, fractions)
     fractions = np.full(size, DEFAULT_WARNING)
     for position, value in enumerate(raw):
         try:

@@ -114,20 +114,21 @@ def changed_mask(old: pd.Series, new: pd.Series) -> np.ndarray:
         n = new[both].to_numpy(dtype=float)
         differs[both] = ~np.isclose(o, n, rtol=1e-9, atol=1e-9)
     else:
+        # Element-wise Python equality in a C loop: str == str, 1 == 1.0, Timestamp == datetime.
         o = old[both].to_numpy(dtype=object)
         n = new[both].to_numpy(dtype=object)
-        differs[both] = np.array([_norm(a) != _norm(b) for a, b in zip(o, n)], dtype=bool)
+        differs[both] = np.asarray(o != n, dtype=bool)
     return differs
 
 
-def _norm(value):
-    if isinstance(value, (pd.Timestamp, dt.datetime)):
-        return pd.Timestamp(value).round("s")
-    if isinstance(value, (float, np.floating)) and float(value).is_integer():
-        return int(value)
-    if isinstance(value, np.integer):
-        return int(value)
-    return value
+def column_values(values: pd.Series) -> list:
+    """A column's values as plain Python values for writing (NaN/NaT → None), in bulk."""
+    if pd.api.types.is_datetime64_any_dtype(values):
+        out = values.astype(object).tolist()
+        return [None if v is pd.NaT else v for v in out]
+    if pd.api.types.is_float_dtype(values):
+        return [None if v != v else v for v in values.tolist()]
+    return [python_value(v) for v in values.tolist()]
 
 
 def python_value(value):
@@ -178,7 +179,7 @@ def diff(data, new: pd.DataFrame) -> SheetChanges:
             mask &= (old_frame[cond_col].reindex(new.index) == cond_value).fillna(False).to_numpy()
         if mask.any():
             values = new[header][mask]
-            out.cells[header] = {int(r): python_value(v) for r, v in values.items()}
+            out.cells[header] = dict(zip(values.index.tolist(), column_values(values)))
     return out
 
 

@@ -27,6 +27,11 @@ LATEST = dt.datetime(2100, 1, 1)
 _EXCEL_EPOCH = dt.datetime(1899, 12, 30)
 _EXCEL_EPOCH_1904 = dt.datetime(1904, 1, 1)
 
+
+class ExcelError(str):
+    """An error value (#N/A, #DIV/0! …) read from an error cell, unlike the same text typed."""
+
+
 _DATE_PATTERNS = (
     re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$"),
     re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?[ T]+(\d{1,2})[:：时](\d{1,2})"
@@ -107,7 +112,7 @@ def parse_grid(
     numbers, rows = [], []
     blank_runs: list[int] = []
     for i, row in enumerate(body):
-        if all(is_blank(v) for v in row):
+        if not any(row) and all(is_blank(v) for v in row):
             blank_runs.append(first_row + 1 + i)
             continue
         numbers.append(first_row + 1 + i)
@@ -132,7 +137,9 @@ def parse_grid(
         frame[col.header] = typed
         problems += found
         if col.owner in (S.FILL, S.REQUEST, S.ROW):
-            nonblank[col.header] = ~values.map(is_blank).astype(bool)
+            nonblank[col.header] = pd.Series(
+                np.fromiter((not (v is None or v == "" or (v.__class__ is str and not v.strip()))
+                             for v in values.tolist()), dtype=bool, count=len(values)), index=values.index)
 
     problems += _merged_problems(sheet, merged or [], first_row, last_row)
     problems += _duplicate_keys(sheet, frame)
@@ -173,45 +180,41 @@ def _required(sheet, col, row, found) -> None:
 
 
 def _coerce_text(sheet: str, col: S.Column, values: pd.Series):
+    """Text columns: strings stripped (long text kept as typed), blanks → None, one tight loop."""
     found: list[Problem] = []
-    choices = set(col.choices) if col.kind == S.CHOICE and col.choices else None
-    keep_spaces = col.kind == S.LONGTEXT
-    out = []
-    for row, value in zip(values.index.tolist(), values.tolist()):
-        if value.__class__ is str:
-            stripped = value.strip()
-            if not stripped:
-                out.append(None)
-                _required(sheet, col, row, found)
-            elif stripped in EXCEL_ERRORS:
-                found.append(_problem(sheet, row, col, value, "单元格为错误值 — 请检查公式或改为文字"))
-                out.append(None)
-            elif choices is not None and stripped not in choices:
-                found.append(_problem(
-                    sheet, row, col, value, "不在可选值中 — 可选：" + "、".join(col.choices)))
-                out.append(None)
-            else:
-                out.append(value if keep_spaces else stripped)
-            continue
-        if value is None or (value.__class__ is float and math.isnan(value)):
-            out.append(None)
-            _required(sheet, col, row, found)
+    vals = values.tolist()
+    out: list = [None] * len(vals)
+    keep_as_typed = col.kind in (S.LONGTEXT, S.ANY)
+    odd: list[int] = []  # positions holding numbers, dates, booleans…
+    for i, v in enumerate(vals):
+        if v.__class__ is str:
+            t = v.strip()
+            if t:
+                out[i] = v if keep_as_typed else t
+        elif v is not None and not (v.__class__ is float and v != v):
+            odd.append(i)  # including ExcelError, a str subclass
+    rows = values.index
+    for i in odd:
+        value = vals[i]
+        if isinstance(value, ExcelError):
+            found.append(_problem(sheet, rows[i], col, value, "单元格为错误值 — 请检查公式或改为文字"))
             continue
         if col.kind == S.ANY:
-            out.append(value)
+            out[i] = value
             continue
-        text = _as_text(value)
         if col.kind == S.PHONE and isinstance(value, (int, float)):
-            found.append(_problem(sheet, row, col, value,
-                                  "电话号码被存为数字，开头的0可能已丢失 — 请把该列设为文本后重新输入",
-                                  WARNING))
-        if choices is not None and text not in choices:
-            found.append(_problem(
-                sheet, row, col, value, "不在可选值中 — 可选：" + "、".join(col.choices)))
-            out.append(None)
-            continue
-        out.append(text)
-    return pd.Series(out, index=values.index, dtype=object), found
+            found.append(_problem(sheet, rows[i], col, value,
+                                  "电话号码被存为数字，开头的0可能已丢失 — 请把该列设为文本后重新输入", WARNING))
+        out[i] = _as_text(value)
+    if col.required:
+        found += [_problem(sheet, rows[i], col, None, "必填项为空") for i, t in enumerate(out) if t is None]
+    if col.kind != S.ANY:
+        if col.kind == S.CHOICE and col.choices:
+            allowed = set(col.choices)
+            for i in [i for i, t in enumerate(out) if t is not None and t not in allowed]:
+                found.append(_problem(sheet, rows[i], col, out[i], "不在可选值中 — 可选：" + "、".join(col.choices)))
+                out[i] = None
+    return pd.Series(out, index=rows, dtype=object), found
 
 
 def _as_text(value: object) -> str:
@@ -230,11 +233,18 @@ def _coerce_datetime(sheet: str, col: S.Column, values: pd.Series, date1904: boo
     found: list[Problem] = []
     what = "日期" if col.kind == S.DATE else "日期时间"
     example = "YYYY-MM-DD" if col.kind == S.DATE else "YYYY-MM-DD HH:MM"
-    fast = values.map(lambda v: v.__class__ is dt.datetime or v.__class__ is dt.date)
+    vals = values.tolist()
+    # 0 = a date or datetime (the usual case), 1 = blank, 2 = anything else (checked one by one)
+    kind = np.fromiter((0 if (v.__class__ is dt.datetime or v.__class__ is dt.date) else
+                        1 if (v is None or v == "") else 2 for v in vals), dtype=np.int8, count=len(vals))
+    fast = kind == 0
     out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us]")
     if fast.any():
         out[fast] = pd.to_datetime(values[fast].astype(object), errors="coerce")
-    for row, value in values[~fast].items():
+    if col.required:
+        for row in values.index[kind == 1]:
+            _required(sheet, col, row, found)
+    for row, value in values[kind == 2].items():
         if is_blank(value):
             _required(sheet, col, row, found)
             continue
@@ -270,47 +280,49 @@ def _coerce_datetime(sheet: str, col: S.Column, values: pd.Series, date1904: boo
 
 def _coerce_number(sheet: str, col: S.Column, values: pd.Series):
     found: list[Problem] = []
-    out = np.full(len(values), np.nan)
-    for i, (row, value) in enumerate(values.items()):
-        if value.__class__ is float or value.__class__ is int:
-            number = float(value)
-        elif is_blank(value):
+    vals = values.to_numpy(dtype=object)
+    is_num = np.fromiter((v.__class__ is float or v.__class__ is int for v in vals), dtype=bool, count=len(vals))
+    out = np.full(len(vals), np.nan)
+    if is_num.any():
+        out[is_num] = np.asarray(vals[is_num], dtype=float)
+    for i in np.flatnonzero(~is_num):
+        row, value = values.index[i], vals[i]
+        if is_blank(value):
             _required(sheet, col, row, found)
             continue
-        elif isinstance(value, bool):
-            found.append(_problem(sheet, row, col, value, "应为数字"))
-            continue
-        elif isinstance(value, str):
-            text = value.strip().replace(",", "").replace("，", "")
-            if text in EXCEL_ERRORS:
-                found.append(_problem(sheet, row, col, value, "单元格为错误值 — 请填写数字"))
-                continue
-            scale = 1.0
-            if text.endswith("%"):
-                text, scale = text[:-1], 0.01
-            try:
-                number = float(text) * scale
-            except ValueError:
-                found.append(_problem(sheet, row, col, value, "不是数字 — 请只填写数字"))
-                continue
-        else:
+        if isinstance(value, bool) or not isinstance(value, str):
             found.append(_problem(sheet, row, col, value, "不是数字 — 请只填写数字"))
             continue
-        if math.isnan(number) or math.isinf(number):
-            found.append(_problem(sheet, row, col, value, "不是有效数字"))
+        text = value.strip().replace(",", "").replace("，", "")
+        if text in EXCEL_ERRORS:
+            found.append(_problem(sheet, row, col, value, "单元格为错误值 — 请填写数字"))
             continue
-        if col.kind == S.PERCENT and number > 1 and (col.maximum is None or col.maximum <= 1):
-            number = number / 100.0  # 85 typed into a percentage column means 85%
-        if col.kind in (S.INT, S.SCORE) and not float(number).is_integer():
-            found.append(_problem(sheet, row, col, value, "应为整数"))
-            continue
+        scale = 1.0
+        if text.endswith("%"):
+            text, scale = text[:-1], 0.01
+        try:
+            out[i] = float(text) * scale
+        except ValueError:
+            found.append(_problem(sheet, row, col, value, "不是数字 — 请只填写数字"))
+    bad = np.zeros(len(vals), dtype=bool)
+    with np.errstate(invalid="ignore"):
+        if col.kind == S.PERCENT and (col.maximum is None or col.maximum <= 1):
+            out = np.where(out > 1, out / 100.0, out)  # 85 typed into a percentage column means 85%
+        checks = []
+        if col.kind in (S.INT, S.SCORE):
+            checks.append((np.isfinite(out) & (out != np.floor(out)), "应为整数"))
         lo, hi = col.minimum, col.maximum
-        if (lo is not None and number < lo) or (hi is not None and number > hi):
+        if lo is not None or hi is not None:
             span = f"{_fmt(lo)}–{_fmt(hi)}" if lo is not None and hi is not None else (
                 f"不小于{_fmt(lo)}" if lo is not None else f"不大于{_fmt(hi)}")
-            found.append(_problem(sheet, row, col, value, f"超出范围（应为{span}）"))
-            continue
-        out[i] = number
+            outside = ((out < lo) if lo is not None else False) | ((out > hi) if hi is not None else False)
+            checks.append((np.asarray(outside, dtype=bool), f"超出范围（应为{span}）"))
+        checks.append((np.isinf(out), "不是有效数字"))
+    for mask, reason in checks:
+        for i in np.flatnonzero(mask & ~bad):
+            found.append(_problem(sheet, values.index[i], col, vals[i], reason))
+        bad |= mask
+    out[bad] = np.nan
     return pd.Series(out, index=values.index, dtype="float64"), found
 
 

@@ -17,7 +17,7 @@ import pandas as pd
 
 from workbook import schema as S
 from workbook.errors import HeaderMissing, NotAWorkbook, SheetMissing
-from workbook.frames import SheetData, parse_grid
+from workbook.frames import ExcelError, SheetData, parse_grid
 from workbook.problems import WARNING, Problem
 from workbook.store import FileStamp
 
@@ -83,26 +83,24 @@ def read_file(path: str | Path, sheets: Iterable[str] | None = None) -> Snapshot
     out: dict[str, SheetData] = {}
     names = [n for n in present if n in wanted]
     # python-calamine reads error cells (#N/A …) as empty text; find them in the XML meanwhile
-    # (zlib releases the GIL, so this runs beside the calamine parse).
+    # (zlib releases the GIL, so the scan runs beside the calamine parse). Each grid is parsed
+    # as soon as it is read, so only one sheet's raw cells are in memory at a time.
     with ThreadPoolExecutor(max_workers=1) as pool:
         error_cells = pool.submit(_error_cells, path, names)
         try:
-            grids = {}
             for name in names:
                 sheet = book.get_sheet_by_name(name)
-                grids[name] = (sheet.to_python(skip_empty_area=False) or [[]],
-                               list(sheet.merged_cell_ranges or []))
+                grid = sheet.to_python(skip_empty_area=False) or [[]]
+                merged = list(sheet.merged_cell_ranges or [])
+                for (r, c), code in error_cells.result().get(name, {}).items():
+                    if r < len(grid) and c < len(grid[r]):
+                        grid[r][c] = ExcelError(code)
+                out[name] = parse_grid(S.sheet(name), grid, merged=merged, date1904=date1904)
+                del grid
         except CalamineError as exc:
             raise NotAWorkbook(path, _reason(exc)) from exc
         finally:
             book.close()
-        errors = error_cells.result()
-    for name in names:
-        grid, merged = grids.pop(name)
-        for (r, c), code in errors.get(name, {}).items():
-            if r < len(grid) and c < len(grid[r]):
-                grid[r][c] = code
-        out[name] = parse_grid(S.sheet(name), grid, merged=merged, date1904=date1904)
     snapshot = Snapshot(str(path), out, present, stamp, date1904)
     check_lists(snapshot)
     return snapshot
@@ -143,7 +141,7 @@ _ERROR_CELL = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*?t="e"[^>]*>(?:<f[^>]*(?:/>
 
 
 def _error_cells(path: Path, names: list[str]) -> dict[str, dict[tuple[int, int], str]]:
-    """{sheet: {(row0, col0): "#N/A"}} for cells Excel stored as error values."""
+    """{sheet: {(row0, col0): "#N/A"}} for cells Excel stored as error values (streamed scan)."""
     from workbook.xlsxpatch import Package, col_index
 
     out: dict[str, dict[tuple[int, int], str]] = {}
@@ -153,10 +151,20 @@ def _error_cells(path: Path, names: list[str]) -> dict[str, dict[tuple[int, int]
             entry = pkg.sheets.get(name)
             if entry is None:
                 continue
-            xml = pkg.read(entry.part)
-            if b't="e"' not in xml:
-                continue
-            out[name] = {(int(r) - 1, col_index(c)): v.decode() for c, r, v in _ERROR_CELL.findall(xml)}
+            found: dict[tuple[int, int], str] = {}
+            tail = b""
+            with pkg.zip.open(entry.part) as part:
+                while True:
+                    chunk = part.read(1 << 22)
+                    if not chunk:
+                        break
+                    window = tail + chunk
+                    if b't="e"' in window:
+                        for c, r, v in _ERROR_CELL.findall(window):
+                            found[(int(r) - 1, col_index(c))] = v.decode()
+                    tail = window[-4096:]  # a cell cut by the chunk boundary is found next time
+            if found:
+                out[name] = found
     finally:
         pkg.close()
     return out

@@ -12,7 +12,7 @@ from workbook.store import replace_file
 from workbook.styles import Look, StyleBook
 from workbook.xlsxpatch import (
     CellWriter, Package, SheetPatch, add_sheet_entries, new_sheet_xml, next_sheet_part,
-    patch_sheet_xml, rewrite_zip, set_table_rows, table_last_row, without_calc_chain,
+    patch_sheet_stream, rewrite_zip, set_table_rows, table_last_row, without_calc_chain,
 )
 
 DATETIME_LOOK = Look(numfmt="yyyy-mm-dd hh:mm")
@@ -33,7 +33,7 @@ def apply_to_file(path: Path, snapshot, changes: ChangeSet, *, backups: int,
         return WriteResult(False)
     pkg = Package(path)
     try:
-        replaced, added = _build_parts(pkg, snapshot, changes)
+        replaced, added, streamed = _build_parts(pkg, snapshot, changes)
         removed: set[str] = set()
         ct_key = "[Content_Types].xml"
         stripped = without_calc_chain(pkg, replaced.get(ct_key, pkg.read(ct_key)))
@@ -44,7 +44,7 @@ def apply_to_file(path: Path, snapshot, changes: ChangeSet, *, backups: int,
         pkg.close()
     backup = replace_file(
         path,
-        lambda tmp: rewrite_zip(path, tmp, replaced, added, removed),
+        lambda tmp: rewrite_zip(path, tmp, replaced, added, removed, streamed),
         expected=snapshot.stamp,
         backups=backups,
         now=now,
@@ -57,6 +57,7 @@ def _build_parts(pkg: Package, snapshot, changes: ChangeSet):
     writer = CellWriter(styles, pkg.date1904, lambda: styles.look(DATETIME_LOOK))
     replaced: dict[str, bytes] = {}
     added: dict[str, bytes] = {}
+    streamed: dict[str, object] = {}
     for name, sc in changes.sheets.items():
         if sc.is_empty:
             continue
@@ -82,8 +83,7 @@ def _build_parts(pkg: Package, snapshot, changes: ChangeSet):
             for header, value in values.items():
                 cells[data.columns[header]] = value
         new_last = last + len(rows)
-        xml, _, _ = patch_sheet_xml(pkg.read(entry.part), patch, writer)
-        replaced[entry.part] = xml
+        streamed[entry.part] = lambda src, dst, p=patch: patch_sheet_stream(src, dst, p, writer)
         if rows or sc.rebuild is not None:
             for table in pkg.tables_of(entry.part):
                 table_xml = pkg.read(table)
@@ -104,9 +104,10 @@ def _build_parts(pkg: Package, snapshot, changes: ChangeSet):
             replaced["xl/workbook.xml"] = wb_xml
             replaced["xl/_rels/workbook.xml.rels"] = rels
             replaced["[Content_Types].xml"] = ct
-    if styles.changed:
-        replaced["xl/styles.xml"] = styles.to_bytes()
-    return replaced, added
+    # Streaming may add cell formats (text prefix, dates): styles are written last, if changed.
+    replaced["xl/styles.xml"] = lambda: styles.to_bytes() if styles.changed else pkg_styles
+    pkg_styles = pkg.read("xl/styles.xml")
+    return replaced, added, streamed
 
 
 def _report_xml(report: ReportSheet, writer: CellWriter, styles: StyleBook) -> bytes:

@@ -234,60 +234,156 @@ def column_styles(head: bytes) -> dict[int, int]:
     return out
 
 
-def patch_sheet_xml(xml: bytes, patch: SheetPatch, writer: CellWriter) -> tuple[bytes, int, int]:
-    """Apply ``patch`` to worksheet XML; return (new xml, last row, last column index)."""
-    open_tag = xml.find(b"<sheetData")
-    if open_tag < 0:
-        raise ValueError("worksheet has no sheetData")
-    tag_end = xml.index(b">", open_tag)
-    if xml[tag_end - 1 : tag_end] == b"/":  # <sheetData/>
-        head, body, tail = xml[:open_tag] + b"<sheetData>", b"", b"</sheetData>" + xml[tag_end + 1:]
-    else:
-        close = xml.index(b"</sheetData>", tag_end)
-        head, body, tail = xml[: tag_end + 1], xml[tag_end + 1 : close], xml[close:]
+STREAM_CHUNK = 1 << 22  # bytes of sheet XML held at a time
+
+
+def patch_sheet_stream(src, dst, patch: SheetPatch, writer: CellWriter) -> tuple[int, int]:
+    """Apply ``patch`` to worksheet XML read from ``src`` and written to ``dst``, streaming.
+
+    Rows without changes are copied byte for byte; memory stays bounded by ``STREAM_CHUNK``
+    whatever the sheet's size. Returns (last row, last column index) of the dimension written.
+    """
+    buffer = b""
+    while True:  # the head: everything up to and including <sheetData…>
+        chunk = src.read(STREAM_CHUNK)
+        buffer += chunk
+        open_tag = buffer.find(b"<sheetData")
+        if open_tag >= 0 and buffer.find(b">", open_tag) >= 0:
+            break
+        if not chunk:
+            raise ValueError("worksheet has no sheetData")
+    tag_end = buffer.index(b">", open_tag)
+    empty = buffer[tag_end - 1: tag_end] == b"/"
+    head = buffer[:open_tag] + b"<sheetData>"
+    buffer = b"</sheetData>" + buffer[tag_end + 1:] if empty else buffer[tag_end + 1:]
     col_styles = column_styles(head)
-    rows: list[tuple[int, bytes]] = []
-    implicit = 0
-    for m in _ROW_RE.finditer(body):
-        row_xml = m.group()
-        rm = _ROW_NUMBER.search(row_xml, 0, row_xml.index(b">"))
-        number = int(rm.group(1)) if rm else implicit + 1
-        implicit = number
-        if patch.clear_below is not None and number > patch.clear_below:
-            continue  # rebuilt sheets: old body rows are dropped, new ones come from the patch
-        rows.append((number, row_xml))
-    existing = {n for n, _ in rows}
-    new_rows = iter(sorted(r for r in patch.cells if r not in existing))
-    upcoming = next(new_rows, None)
-    out: list[bytes] = []
-    last_row = last_col = 0
+    last_row, last_col = _planned_dimension(head, patch)
+    dst.write(_update_dimension(head, last_row, last_col))
 
-    def emit_new(values_row: int) -> None:
-        nonlocal last_row, last_col
-        values = patch.cells[values_row]
-        cells = {c: _render(writer, values_row, c, v, col_styles.get(c, 0), patch)
-                 for c, v in values.items()}
-        out.append(_row_xml(values_row, b"", cells))
-        last_row = max(last_row, values_row)
-        last_col = max([last_col, *cells])
+    pending = sorted(patch.cells)  # rows to write, ascending
+    k = 0  # next pending row not yet written
+    while True:
+        pos = 0
+        for m in _ROW_RE.finditer(buffer):
+            row_xml = m.group()
+            rm = _ROW_NUMBER.search(row_xml, 0, row_xml.index(b">"))
+            number = int(rm.group(1))
+            while k < len(pending) and pending[k] < number:
+                dst.write(_new_row(writer, pending[k], patch, col_styles))
+                k += 1
+            pos = m.end()
+            if patch.clear_below is not None and number > patch.clear_below:
+                continue
+            if k < len(pending) and pending[k] == number:
+                dst.write(_patch_row_fast(row_xml, number, patch.cells[number], col_styles, writer, patch))
+                k += 1
+            else:
+                dst.write(row_xml)
+        buffer = buffer[pos:]
+        end = buffer.find(b"</sheetData>")
+        if end >= 0 and _ROW_RE.search(buffer, 0, end) is None:
+            break
+        chunk = src.read(STREAM_CHUNK)
+        if not chunk:
+            raise ValueError("worksheet XML ended inside sheetData")
+        buffer += chunk
+    while k < len(pending):
+        dst.write(_new_row(writer, pending[k], patch, col_styles))
+        k += 1
+    dst.write(buffer[end:])
+    while True:
+        chunk = src.read(STREAM_CHUNK)
+        if not chunk:
+            break
+        dst.write(chunk)
+    return last_row, last_col
 
-    for number, row_xml in rows:
-        while upcoming is not None and upcoming < number:
-            emit_new(upcoming)
-            upcoming = next(new_rows, None)
-        if number in patch.cells:
-            row_xml, top = _patch_row(row_xml, number, patch.cells[number], col_styles, writer, patch)
-            last_col = max(last_col, top)
-        else:
-            last_col = max(last_col, _last_col_of(row_xml))
-        out.append(row_xml)
-        last_row = max(last_row, number)
-    while upcoming is not None:
-        emit_new(upcoming)
-        upcoming = next(new_rows, None)
 
-    head = _update_dimension(head, last_row, last_col)
-    return head + b"".join(out) + tail, last_row, last_col
+def patch_sheet_xml(xml: bytes, patch: SheetPatch, writer: CellWriter) -> bytes:
+    """``patch_sheet_stream`` on bytes (small sheets and tests)."""
+    import io
+
+    out = io.BytesIO()
+    patch_sheet_stream(io.BytesIO(xml), out, patch, writer)
+    return out.getvalue()
+
+
+def _planned_dimension(head: bytes, patch: SheetPatch) -> tuple[int, int]:
+    """The used area after the patch, known before streaming (the dimension precedes the rows)."""
+    old_row, old_col = 1, 0
+    m = _DIMENSION.search(head)
+    if m:
+        ref = re.search(rb'ref="[A-Z]*\d*:?([A-Z]+)(\d+)"', m.group())
+        if ref:
+            old_col, old_row = col_index(ref.group(1)), int(ref.group(2))
+    if patch.clear_below is not None:
+        old_row = min(old_row, patch.clear_below)
+    rows = [r for r, cells in patch.cells.items() if cells]
+    cols = [c for cells in patch.cells.values() for c in cells]
+    return max([old_row, *rows]), max([old_col, *cols])
+
+
+def _new_row(writer: CellWriter, number: int, patch: SheetPatch, col_styles) -> bytes:
+    values = patch.cells[number]
+    cells = {c: _render(writer, number, c, v, col_styles.get(c, 0), patch) for c, v in values.items()}
+    return _row_xml(number, b"", cells)
+
+
+def _patch_row_fast(row_xml: bytes, number: int, values: dict[int, object], col_styles, writer,
+                    patch: SheetPatch) -> bytes:
+    """Replace or add the target cells of one row, touching nothing else in it.
+
+    Cells are stored in column order, so targets are found by scanning forward from the last
+    target found; targets right of the row's last cell are appended before </row>. Anything
+    unusual (a target that must go between existing cells, cells without references) falls back
+    to parsing the whole row.
+    """
+    if row_xml.endswith(b"/>"):
+        return _patch_row(row_xml, number, values, col_styles, writer, patch)[0]
+    close = len(row_xml) - len(b"</row>")
+    last_start = row_xml.rfind(b"<c ", 0, close)
+    last_col = -1
+    if last_start >= 0:
+        m = _ATTR_R.search(row_xml, last_start)
+        if not m or not m.group(1):
+            return _patch_row(row_xml, number, values, col_styles, writer, patch)[0]
+        last_col = col_index(m.group(1))
+    row_style = None
+    gt = row_xml.index(b">")
+    rs = _ROW_STYLE.search(row_xml, 0, gt + 1)
+    if rs:
+        row_style = int(rs.group(1) or rs.group(2))
+    edits: list[tuple[int, int, bytes]] = []
+    tail: list[bytes] = []
+    pos = gt + 1
+    suffix = f"{number}\"".encode()
+    for c in sorted(values):
+        ref = f"{col_letter(c)}{number}"
+        if c > last_col:
+            style = patch.styles.get((number, c), row_style if row_style is not None else col_styles.get(c, 0))
+            tail.append(writer.xml(ref, values[c], style))
+            continue
+        start = row_xml.find(b'<c r="' + col_letter(c).encode() + suffix, pos, close)
+        if start < 0:
+            return _patch_row(row_xml, number, values, col_styles, writer, patch)[0]
+        tag_end = row_xml.index(b">", start)
+        end = tag_end + 1 if row_xml[tag_end - 1] == 47 else row_xml.index(b"</c>", tag_end) + 4  # 47 = "/"
+        sm = _ATTR_S.search(row_xml, start, tag_end)
+        style = patch.styles.get((number, c), int(sm.group(1)) if sm else (
+            row_style if row_style is not None else col_styles.get(c, 0)))
+        edits.append((start, end, writer.xml(ref, values[c], style)))
+        pos = end
+    parts = []
+    prev = 0
+    for start, end, xml in edits:
+        parts.append(row_xml[prev:start])
+        parts.append(xml)
+        prev = end
+    parts.append(row_xml[prev:close])
+    parts.extend(tail)
+    parts.append(b"</row>")
+    out = b"".join(parts)
+    return _SPANS.sub(b"", out[: out.index(b">") + 1], count=1) + out[out.index(b">") + 1:]
 
 
 def _render(writer: CellWriter, row: int, col: int, value, default_style: int, patch: SheetPatch) -> bytes:
@@ -298,14 +394,6 @@ def _render(writer: CellWriter, row: int, col: int, value, default_style: int, p
 def _row_xml(number: int, attrs: bytes, cells: dict[int, bytes]) -> bytes:
     inner = b"".join(cells[c] for c in sorted(cells))
     return b'<row r="%d"%s>%s</row>' % (number, attrs, inner)
-
-
-def _last_col_of(row_xml: bytes) -> int:
-    end = row_xml.rfind(b"<c ")
-    if end < 0:
-        return 0
-    m = _ATTR_R.search(row_xml, end)
-    return col_index(m.group(1)) if m and m.group(1) else 0
 
 
 def _patch_row(row_xml: bytes, number: int, values: dict[int, object], col_styles, writer, patch):
@@ -437,14 +525,29 @@ def copy_raw(src: zipfile.ZipFile, info: zipfile.ZipInfo, dst: zipfile.ZipFile) 
 
 
 def rewrite_zip(src_path, dst_path, replaced: dict[str, bytes], added: dict[str, bytes],
-                removed: set[str] = frozenset()) -> None:
-    """Write ``dst_path``: every member of ``src_path``, with ``replaced`` and ``added`` parts."""
+                removed: set[str] = frozenset(),
+                streamed: dict[str, Callable] | None = None) -> None:
+    """Write ``dst_path``: every member of ``src_path``, with ``replaced`` and ``added`` parts.
+
+    ``streamed`` maps a part to ``transform(src_file, dst_file)``: the part is rewritten from its
+    old content as a stream, never held whole in memory. A ``replaced`` value may be a callable
+    returning the bytes: it is called after everything else is written (styles that streaming
+    added cell formats to).
+    """
+    streamed = streamed or {}
+    late = {k: v for k, v in replaced.items() if callable(v)}
     with zipfile.ZipFile(src_path) as src, zipfile.ZipFile(dst_path, "w") as dst:
         for info in src.infolist():
             name = info.filename
-            if name in removed:
+            if name in removed or name in late:
                 continue
-            if name in replaced:
+            if name in streamed:
+                fresh = _fresh_info(info)
+                fresh.compress_type = zipfile.ZIP_DEFLATED
+                fresh._compresslevel = 1  # big sheets: fast deflate; size is secondary
+                with src.open(info) as reader, dst.open(fresh, "w", force_zip64=True) as writer:
+                    streamed[name](reader, writer)
+            elif name in replaced:
                 data = replaced[name]
                 level = 1 if len(data) > 4_000_000 else 6
                 dst.writestr(_fresh_info(info), data, compress_type=zipfile.ZIP_DEFLATED,
@@ -458,6 +561,8 @@ def rewrite_zip(src_path, dst_path, replaced: dict[str, bytes], added: dict[str,
         for name, data in added.items():
             dst.writestr(zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0)), data,
                          compress_type=zipfile.ZIP_DEFLATED)
+        for name, produce in late.items():
+            dst.writestr(_fresh_info(src.getinfo(name)), produce(), compress_type=zipfile.ZIP_DEFLATED)
 
 
 def _fresh_info(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
@@ -534,6 +639,6 @@ def next_sheet_part(pkg: Package) -> str:
 
 __all__ = [
     "CellWriter", "Look", "Package", "SheetPatch", "StyleBook", "add_sheet_entries",
-    "col_index", "col_letter", "new_sheet_xml", "patch_sheet_xml", "rewrite_zip",
+    "col_index", "col_letter", "new_sheet_xml", "patch_sheet_stream", "patch_sheet_xml", "rewrite_zip",
     "set_table_rows", "table_last_row", "without_calc_chain",
 ]
