@@ -10,3 +10,9 @@ from udfs import excel_sla
 from udfs.excel_sla import *  # noqa: F403 - the package's public face is the union of the faces
 
 __all__ = [*excel_sla.__all__]
+
+# -- execution checklist and project sheets: udfs.checklist (its __all__ lists only its Excel face) --
+from udfs import checklist  # noqa: E402
+from udfs.checklist import *  # noqa: E402,F403
+
+__all__ += [*checklist.__all__]
