@@ -56,27 +56,14 @@ def stage_start(tickets: pd.DataFrame, stage: Stage) -> pd.Series:
 
 
 def stage_events(work: Work, tickets: pd.DataFrame) -> dict[str, pd.Series]:
-    """When each stage's event happened, per ticket (NaT when it has not)."""
-    ids = tickets["服务工单号"]
-    confirmed = _first_by_ticket(work.view(S.CONFIRMATION.name), "工单号", "确认时间")
-    surveyed = _first_by_ticket(work.view(S.SURVEY.name), "工单号", "回访时间")
-    if S.CALLBACK_PLAN.name in work.snapshot.sheets:
-        called = _first_by_ticket(work.view(S.CALLBACK_PLAN.name), "工单号", "实际回访时间")
-        surveyed = pd.concat([surveyed, called]).groupby(level=0).min()
-    out = {}
-    for stage in STAGES:
-        if stage.event:
-            out[stage.name] = tickets[stage.event]
-    out["客户确认"] = pd.Series(ids.map(confirmed).to_numpy(dtype="datetime64[ns]"), index=tickets.index)
-    out["回访"] = pd.Series(ids.map(surveyed).to_numpy(dtype="datetime64[ns]"), index=tickets.index)
-    return out
+    """When each stage's event happened, per ticket (NaT when it has not) — the KPIs' definition."""
+    from macros.kpi import TicketLookup, stage_events as events_of
 
-
-def _first_by_ticket(frame: pd.DataFrame, key: str, column: str) -> pd.Series:
-    rows = frame[[key, column]].dropna()
-    if rows.empty:
-        return pd.Series(dtype="datetime64[ns]")
-    return rows.groupby(key)[column].min()
+    plan = work.view(S.CALLBACK_PLAN.name) if S.CALLBACK_PLAN.name in work.snapshot.sheets else \
+        pd.DataFrame({"工单号": pd.Series(dtype=object), "回访状态": pd.Series(dtype=object),
+                      "实际回访时间": pd.Series(dtype="datetime64[ns]")})
+    return events_of(tickets, TicketLookup(tickets["服务工单号"]), work.view(S.CONFIRMATION.name),
+                     work.view(S.SURVEY.name), plan)
 
 
 def rules_for(tickets: pd.DataFrame, stage: str, settings: Settings):

@@ -7,6 +7,7 @@ and is the one implementation behind its ribbon button, its CLI command and its 
 from __future__ import annotations
 
 import datetime as dt
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
@@ -33,6 +34,7 @@ class RunResult:
     written: bool = False
     backup: Path | None = None
     results: dict = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)  # seconds: 读取, each step, 写入
 
     @property
     def errors(self) -> list[Problem]:
@@ -45,16 +47,25 @@ def run_steps(source, steps: Iterable[Step], *, now: dt.datetime | None = None, 
     now = (now or dt.datetime.now()).replace(microsecond=0)
     say = progress or (lambda _text: None)
     steps = list(steps)
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+    say("读取工作簿 …")
     with open_workbook(source, force=force) as session:
+        timings["读取"] = time.perf_counter() - clock
         work = Work(session.snapshot, now, progress=say)
         for i, step in enumerate(steps, start=1):
-            say(f"({i}/{len(steps)}) {STEP_NAMES.get(step.__name__, step.__name__)}")
+            name = STEP_NAMES.get(step.__name__, step.__name__)
+            say(f"({i}/{len(steps)}) {name}")
+            clock = time.perf_counter()
             step(work)
+            timings[name] = time.perf_counter() - clock
         result = RunResult(lines=list(work.lines), problems=work.snapshot.problems + work.problems,
-                           results=work.results)
+                           results=work.results, timings=timings)
         if write:
             say("写入工作簿 …")
+            clock = time.perf_counter()
             commit = session.commit(work.changes(), now=now)
+            timings["写入"] = time.perf_counter() - clock
             result.written, result.backup = commit.written, commit.backup
             result.lines += commit.lines if commit.written else ["没有需要写入的变化"]
     return result

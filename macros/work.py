@@ -27,6 +27,7 @@ class Work:
     lines: list[str] = field(default_factory=list)  # what each step did, for the user
     frames: dict[str, pd.DataFrame] = field(default_factory=dict)
     rebuilds: dict[str, list[dict]] = field(default_factory=dict)
+    rebuild_looks: dict[str, dict] = field(default_factory=dict)
     reports: dict[str, ReportSheet] = field(default_factory=dict)
     results: dict[str, object] = field(default_factory=dict)  # e.g. the KPI dict, for --json
     progress: Callable[[str], None] = lambda _text: None
@@ -56,9 +57,14 @@ class Work:
         first = max([self.snapshot[name].last_row, *frame.index]) + 1
         return list(range(first, first + count))
 
-    def rebuild(self, name: str, rows: list[dict]) -> None:
-        """Replace an output sheet's rows (skipped at write time when nothing changed)."""
+    def rebuild(self, name: str, rows: list[dict], looks: dict | None = None) -> None:
+        """Replace an output sheet's rows (skipped at write time when nothing changed).
+
+        ``looks``: {(row position, header): Look} for cells that need their own format (a
+        percentage in a column of numbers).
+        """
         self.rebuilds[name] = rows
+        self.rebuild_looks[name] = looks or {}
 
     def changes(self) -> ChangeSet:
         out = ChangeSet()
@@ -75,6 +81,7 @@ class Work:
             if name in self.snapshot.sheets and _same_rows(self.snapshot.frame(name), rows):
                 continue
             out.sheet(name).rebuild = rows
+            out.sheet(name).looks = self.rebuild_looks.get(name, {})
         for name, report in self.reports.items():
             out.reports[name] = report
         return out.prune()

@@ -27,6 +27,7 @@ class SheetChanges:
     cells: dict[str, dict[int, object]] = field(default_factory=dict)  # header → {row: value}
     appends: list[dict[str, object]] = field(default_factory=list)  # new rows after the last
     rebuild: list[dict[str, object]] | None = None  # output sheets: the whole body, rewritten
+    looks: dict[tuple[int, str], Look] = field(default_factory=dict)  # rebuild (row i, header) → look
 
     @property
     def cell_count(self) -> int:

@@ -132,6 +132,9 @@ def apply_to_book(book, snapshot, changes: ChangeSet) -> int:
         if rows or sc.rebuild is not None:
             last = max(first + len(rows) - 1, 2)
             calls += _resize_table(sheet, sheet_schema.table, last, width)
+        for (i, header), look in sc.looks.items():
+            _format(sheet.range((first + i, data.columns[header] + 1)), look)
+            calls += 1
     for name, report in changes.reports.items():
         calls += _write_report(book, report)
     return calls

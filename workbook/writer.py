@@ -82,6 +82,8 @@ def _build_parts(pkg: Package, snapshot, changes: ChangeSet):
             cells = patch.cells.setdefault(last + offset, {})
             for header, value in values.items():
                 cells[data.columns[header]] = value
+        for (i, header), look in sc.looks.items():
+            patch.styles[(last + 1 + i, data.columns[header])] = styles.look(look)
         new_last = last + len(rows)
         streamed[entry.part] = lambda src, dst, p=patch: patch_sheet_stream(src, dst, p, writer)
         if rows or sc.rebuild is not None:
