@@ -254,7 +254,8 @@ def refresh_command(book: Path, now_text: str | None, force: bool) -> None:
               help="evaluation: 优化效果评估报告; monthly: 月度服务报告; checklist: 执行检查与整改报告.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="The HTML file to write.")
-@click.option("--month", metavar="YYYY-MM", help="For --kind monthly: the month (default: the current one).")
+@click.option("--month", metavar="YYYY-MM",
+              help="For --kind monthly: the month (default: last month until its 月报截止日, then this month).")
 @NOW_OPTION
 def report_command(book: Path, kind: str, out: Path, month: str | None, now_text: str | None) -> None:
     """Render a self-contained HTML review report from the workbook (the workbook is not changed).

@@ -134,8 +134,11 @@ class Roster:
 
 def numbering_step(work: Work) -> None:
     """Give every ticket without a 服务工单号 a new, unique one (before anything refers to it)."""
-    tickets = work.frame(INTAKE)
+    tickets = work.view(INTAKE)
     missing = tickets.index[tickets["服务工单号"].isna()].tolist()
+    if not missing:
+        return
+    tickets = work.frame(INTAKE)
     for row, number in new_ticket_numbers(tickets, missing).items():
         tickets.at[row, "服务工单号"] = number
 

@@ -50,7 +50,7 @@ def run_steps(source, steps: Iterable[Step], *, now: dt.datetime | None = None, 
     timings: dict[str, float] = {}
     clock = time.perf_counter()
     say("读取工作簿 …")
-    with open_workbook(source, force=force) as session:
+    with open_workbook(source, force=force, read_only=not write) as session:
         timings["读取"] = time.perf_counter() - clock
         work = Work(session.snapshot, now, progress=say)
         for i, step in enumerate(steps, start=1):

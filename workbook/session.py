@@ -29,14 +29,17 @@ class CommitResult:
 
 
 class Session:
-    def __init__(self, source, snapshot: Snapshot, *, is_file: bool):
+    def __init__(self, source, snapshot: Snapshot, *, is_file: bool, read_only: bool = False):
         self.source = source
         self.snapshot = snapshot
         self.is_file = is_file
+        self.read_only = read_only
         self.committed = False
 
     def commit(self, changes: ChangeSet, *, now: dt.datetime | None = None) -> CommitResult:
         """Write ``changes`` (only cells that differ); a second commit in one run is refused."""
+        if self.read_only:
+            raise RuntimeError("this session was opened read-only")
         if self.committed:
             raise RuntimeError("a run writes its workbook once")
         self.committed = True
@@ -71,12 +74,20 @@ def is_path(source) -> bool:
 
 @contextlib.contextmanager
 def open_workbook(source, *, sheets: Iterable[str] | None = None, force: bool = False,
-                  wait: float = LOCK_WAIT_SECONDS) -> Iterator[Session]:
-    """Open ``source`` (a path or an xw.Book) for one run: read once, commit at most once."""
+                  wait: float = LOCK_WAIT_SECONDS, read_only: bool = False) -> Iterator[Session]:
+    """Open ``source`` (a path or an xw.Book) for one run: read once, commit at most once.
+
+    ``read_only`` (reports, ``kpi --json``): no write will follow, so a workbook Excel holds open
+    is read as last saved, without waiting for other runs — the file is only ever replaced
+    atomically, so a reader sees the old or the new version, never a mix.
+    """
     if not is_path(source):
-        yield Session(source, read_book(source, sheets), is_file=False)
+        yield Session(source, read_book(source, sheets), is_file=False, read_only=read_only)
         return
     path = Path(source)
+    if read_only:
+        yield Session(path, read_file(path, sheets), is_file=True, read_only=True)
+        return
     refuse_if_open_in_excel(path, force=force)
     with routine_lock(path, wait=wait):
         snapshot = read_file(path, sheets)

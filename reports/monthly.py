@@ -1,0 +1,242 @@
+"""月度服务报告: the month's summary, readable (seed 001 step 6: data summarised by the 5th).
+
+The same figures as the 月报_YYYY-MM sheet (``macros.summary``): volumes, response and resolution
+times, SLA attainment per stage, satisfaction, costs, top problems and models, per-staff figures,
+whether the report is on time — plus the month's complaints and unsatisfied surveys (masked) and
+the optimisation triggers.
+
+Pure: frames (after deadlines_step and statuses_step), settings, the month and ``now`` in; a
+plain dict out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Mapping
+
+import pandas as pd
+
+from macros.kpi import BOARD_METRICS, STAGES, compute_kpis, sheet_frame, verdict, within
+from macros.summary import (
+    DEFAULT_DEADLINE_DAY, NOTES, TARGET_METRICS, deadline_verdict, default_months, month_bounds, summary_deadline,
+)
+from macros.triggers import evaluate_triggers
+from reports import charts
+from reports import formatting as F
+from reports.common import cell, customer_rows, header
+from workbook import schema as S
+
+LIST_LIMIT = 50  # rows of a detail list before "另有 N 条未列出"
+UNSATISFIED_BELOW = 7  # seed 001: a score below 7 starts re-handling
+COMPLAINT_COLUMNS = ("服务工单号", "受理时间", "客户名称/姓名", "联系方式", "地址", "所属店铺/区域", "购买产品型号",
+                     "二级标签", "问题描述", "当前状态", "处理人")
+SURVEY_COLUMNS = ("工单号", "回访时间", "回访对象", "总体满意度", "推荐意愿", "改进建议", "二次处理工单号")
+
+
+def report_month(month: str | None, now: dt.datetime, deadline_day: int) -> str:
+    """The month to report: the one given, else the month whose report is due (last month until
+    its deadline, then this month) — the first month 「月度汇总」 writes."""
+    return month if month else default_months(now, deadline_day)[0]
+
+
+def _share_rows(counts: Mapping[str, int], total: int) -> list[dict]:
+    return [{"name": name, "count": F.count(n), "share": F.rate(n / total) if total else F.NO_DATA}
+            for name, n in counts.items()]
+
+
+def target_rows(kpis: Mapping, targets: Mapping) -> list[dict]:
+    """The key figures against their KPI目标 targets (as section 一 of the summary sheet)."""
+    kinds = {name: kind for _category, name, _key, kind, _note in BOARD_METRICS}
+    kinds.update({f"{stage}达标率": "rate" for stage in STAGES})
+    rows = []
+    for name, key in TARGET_METRICS:
+        target = targets.get(name)
+        value = kpis.get(key)
+        kind = kinds.get(name, "number")
+        outcome = verdict(value, target) if target else (F.NO_DATA if value is None else "")
+        rows.append({"name": name, "value": F.value(kind, value),
+                     "target": f"{target.compare} {F.value(kind, target.value)}" if target else "—",
+                     "verdict": outcome, "verdict_class": F.verdict_class(outcome) if outcome else ""})
+    return rows
+
+
+def sla_rows(kpis: Mapping, targets: Mapping) -> list[dict]:
+    rows = []
+    for stage in STAGES:
+        rate = kpis["sla_rates"][stage]
+        target = targets.get(f"{stage}达标率")
+        outcome = verdict(rate, target) if target else (F.NO_DATA if rate is None else "")
+        rows.append({"stage": stage, "rate": F.rate(rate), "counted": F.count(kpis["sla_counted"][stage]),
+                     "target": F.rate(target.value) if target else "—", "verdict": outcome,
+                     "verdict_class": F.verdict_class(outcome) if outcome else "",
+                     "rate_value": F.finite(rate), "target_value": target.value if target else None})
+    return rows
+
+
+def staff_rows(kpis: Mapping) -> list[dict]:
+    return [{"name": cell(p["name"]), "department": cell(p["department"]), "tickets": F.count(p["tickets"]),
+             "completed": F.count(p["completed"]), "resolution": F.number(p["resolution_hours_avg"]),
+             "sla": F.rate(p["resolution_sla_rate"]), "surveys": F.count(p["surveys"]), "csat": F.rate(p["csat_rate"])}
+            for p in kpis["staff"]]
+
+
+def experience_rows(kpis: Mapping) -> list[dict]:
+    k = kpis
+    return [
+        {"name": "调研份数", "value": F.count(k["surveys"]), "note": "回访时间在本月的满意度调研"},
+        {"name": "客户满意度(CSAT)", "value": F.rate(k["csat_rate"]), "note": f"总体满意度≥{k['csat_threshold']:g}分的占比"},
+        {"name": "满意度得分", "value": F.points(k["satisfaction_score"]), "note": "总体满意度均值×10"},
+        {"name": "NPS", "value": F.points(k["nps"]),
+         "note": f"推荐者(9–10)−贬损者(0–6)，{k['nps_responses']} 份有推荐意愿"},
+        {"name": "调研样本率", "value": F.rate(k["survey_sample_rate"]), "note": f"调研份数÷本月客户数（{k['customers']} 位）"},
+        {"name": "回访完成率", "value": F.rate(k["callback_completion_rate"]),
+         "note": f"到期回访任务 {k['callbacks_due']} 个中按期完成的占比"},
+        {"name": "一次性问题解决率", "value": F.rate(k["fcr_rate"]), "note": "已完成工单中服务记录恰好一条的占比"},
+        {"name": "投诉量", "value": F.count(k["complaints"]), "note": "需求类型为投诉类的工单"},
+        {"name": "投诉重复率", "value": F.rate(k["complaint_repeat_rate"]),
+         "note": f"30天内同一客户再次投诉 {k['complaint_repeats']} 张"},
+    ]
+
+
+def daily_volume(frames: Mapping[str, pd.DataFrame], first: dt.date, last: dt.date) -> tuple[list[str], list[int]]:
+    """Tickets received on each day of the month."""
+    received = sheet_frame(frames, S.INTAKE)["受理时间"]
+    received = received[within(received, first, last)]
+    counts = received.dt.date.value_counts()
+    days = [first + dt.timedelta(days=i) for i in range(F.days_in(first, last))]
+    return [f"{d:%m-%d}" for d in days], [int(counts.get(d, 0)) for d in days]
+
+
+def _limited(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    return frame.head(LIST_LIMIT), max(0, len(frame) - LIST_LIMIT)
+
+
+def month_complaints(frames: Mapping[str, pd.DataFrame], first: dt.date, last: dt.date) -> tuple[list[list[str]], int]:
+    intake = sheet_frame(frames, S.INTAKE)
+    chosen = intake[within(intake["受理时间"], first, last) & (intake["需求类型"] == "投诉类")]
+    chosen, more = _limited(chosen.sort_values("受理时间", kind="stable"))
+    return customer_rows(chosen, COMPLAINT_COLUMNS), more
+
+
+def unsatisfied_surveys(frames: Mapping[str, pd.DataFrame], first: dt.date, last: dt.date) -> tuple[list[list[str]], int]:
+    surveys = sheet_frame(frames, S.SURVEY)
+    scores = surveys[["服务态度评分", "专业能力评分", "解决效率评分", "总体满意度"]].min(axis=1)
+    chosen = surveys[within(surveys["回访时间"], first, last) & (scores < UNSATISFIED_BELOW)]
+    chosen, more = _limited(chosen.sort_values(["总体满意度", "回访时间"], kind="stable"))
+    return customer_rows(chosen, SURVEY_COLUMNS), more
+
+
+def monthly_charts(kpis: Mapping, sla: list[dict], days: list[str], per_day: list[int]) -> dict:
+    total = kpis["tickets"]
+    types = kpis["tickets_by_type"]
+    channels = {k: v for k, v in kpis["tickets_by_channel"].items() if v}
+    return {
+        "daily": charts.daily("monthly-daily", "每日受理工单量", days, per_day, caption="按受理时间统计"),
+        "types": charts.bars("monthly-types", "工单量：按需求类型", list(types), list(types.values()),
+                             lambda v: f"{v:.0f} 张（{v / total:.0%}）" if total else f"{v:.0f}",
+                             width=charts.HALF_WIDTH) if total else None,
+        "channels": charts.bars("monthly-channels", "工单量：按需求来源", list(channels), list(channels.values()),
+                                lambda v: f"{v:.0f} 张", color=charts.PALETTE[1], width=charts.HALF_WIDTH) if total else None,
+        "sla": charts.bars("monthly-sla", "各环节时限达标率", [r["stage"] for r in sla], [
+            None if r["rate_value"] is None else r["rate_value"] * 100 for r in sla], lambda v: f"{v:.1f}%",
+            targets=[None if r["target_value"] is None else r["target_value"] * 100 for r in sla], limit=118,
+            colors=[charts.NEUTRAL if r["rate_value"] is None else charts.BAD if r["verdict"] == F.MISSED
+                    else charts.ACCENT for r in sla],
+            caption="达标率 = 在时限内完成该环节的工单占比；竖线为「KPI目标」中的目标值"),
+        "problems": charts.bars("monthly-problems", "高频问题类型（二级标签）",
+                                [p["name"] for p in kpis["top_problem_types"]],
+                                [p["count"] for p in kpis["top_problem_types"]], lambda v: f"{v:.0f} 张",
+                                color=charts.PALETTE[2], width=charts.HALF_WIDTH),
+        "models": charts.bars("monthly-models", "高频产品型号", [p["name"] for p in kpis["top_product_models"]],
+                              [p["count"] for p in kpis["top_product_models"]], lambda v: f"{v:.0f} 张",
+                              color=charts.PALETTE[4], width=charts.HALF_WIDTH),
+    }
+
+
+def monthly_context(frames: Mapping[str, pd.DataFrame], settings, *, now: dt.datetime, source: str,
+                    month: str | None = None, problems: int = 0) -> dict:
+    """The 月度服务报告 context. ``month`` is "YYYY-MM" (ValueError with the fix otherwise)."""
+    deadline_day = int(settings.number("月报截止日", DEFAULT_DEADLINE_DAY))
+    month = report_month(month, now, deadline_day)
+    first, last = month_bounds(month)
+    kpis = compute_kpis(frames, first, last, now=now, csat_threshold=settings.csat_threshold,
+                        calendar=settings.calendar)
+    targets = settings.targets
+    deadline = summary_deadline(last, deadline_day)
+    outcome, sentence = deadline_verdict(last, deadline, now)
+    alerts = evaluate_triggers(frames, now=now, settings_or_thresholds=settings, kpis=kpis)
+    sla = sla_rows(kpis, targets)
+    days, per_day = daily_volume(frames, first, last)
+    complaints, more_complaints = month_complaints(frames, first, last)
+    surveys, more_surveys = unsatisfied_surveys(frames, first, last)
+    total = kpis["tickets"]
+    k = kpis
+    return {
+        "meta": header(f"{first.year}年{first.month}月 售后服务月度报告", now=now, source=source, problems=problems,
+                       subtitle=f"统计期间：{F.period(first, last)}（按受理时间）"),
+        "month": month,
+        "has_data": bool(total),
+        "deadline": {"verdict": outcome, "class": F.verdict_class(outcome), "sentence": sentence,
+                     "date": f"{deadline:%Y-%m-%d}"},
+        "cards": [
+            {"label": "受理工单", "value": F.count(total), "class": ""},
+            {"label": "已完成", "value": F.count(k["completed"]), "class": ""},
+            {"label": "当前积压", "value": F.count(k["backlog"]), "class": "warn" if k["backlog"] else ""},
+            {"label": "平均首次响应", "value": F.hours(k["first_response_hours_avg"]), "class": ""},
+            {"label": "平均解决时长", "value": F.hours(k["resolution_hours_avg"]), "class": ""},
+            {"label": "客户满意度(CSAT)", "value": F.rate(k["csat_rate"]), "class": ""},
+            {"label": "NPS", "value": F.points(k["nps"]), "class": ""},
+            {"label": "超时率", "value": F.rate(k["overdue_rate"]), "class": ""},
+        ],
+        "targets": target_rows(kpis, targets),
+        "volume": {
+            "summary": [
+                {"name": "本月受理工单", "value": F.count(total)},
+                {"name": "其中已完成", "value": F.count(k["completed"])},
+                {"name": "当前积压（全部未完成工单，截至生成时）", "value": F.count(k["backlog"])},
+                {"name": "人均工单量", "value": F.number(k["tickets_per_staff"])},
+            ],
+            "breakdowns": [{"title": title, "rows": _share_rows(k[key], total)} for title, key in (
+                ("按需求类型", "tickets_by_type"), ("按紧急程度", "tickets_by_urgency"),
+                ("按需求来源（渠道）", "tickets_by_channel"), ("按责任部门", "tickets_by_department"),
+                ("按所属店铺/区域", "tickets_by_store"))],
+        },
+        "times": [
+            {"name": "首次响应（首次响应时间−受理时间）", "avg": F.number(k["first_response_hours_avg"]),
+             "median": F.number(k["first_response_hours_median"]), "work": F.number(k["first_response_work_hours_avg"]),
+             "count": F.count(k["first_response_count"])},
+            {"name": "解决（完成时间−受理时间）", "avg": F.number(k["resolution_hours_avg"]),
+             "median": F.number(k["resolution_hours_median"]), "work": F.number(k["resolution_work_hours_avg"]),
+             "count": F.count(k["resolution_count"])},
+            {"name": "投诉首次响应", "avg": F.number(k["complaint_first_response_hours_avg"]), "median": "—",
+             "work": "—", "count": F.count(k["complaints"])},
+        ],
+        "work_hours_skipped": k["work_hours_skipped"],
+        "sla": sla,
+        "overdue": {"rate": F.rate(k["overdue_rate"]), "tickets": F.count(k["overdue_tickets"])},
+        "experience": experience_rows(kpis),
+        "costs": [
+            {"name": "差旅费", "value": F.money(k["cost_travel"])},
+            {"name": "配件/维修费", "value": F.money(k["cost_parts_repair"])},
+            {"name": "赔偿金额", "value": F.money(k["cost_compensation"])},
+            {"name": "合计", "value": F.money(k["cost_total"])},
+            {"name": "单均成本", "value": F.money(k["cost_per_ticket"])},
+        ],
+        "top": [{"title": "问题类型（二级标签）", "rows": [
+                    {"name": p["name"], "count": F.count(p["count"]), "share": F.rate(p["count"] / total)}
+                    for p in k["top_problem_types"]]},
+                {"title": "产品型号", "rows": [
+                    {"name": p["name"], "count": F.count(p["count"]), "share": F.rate(p["count"] / total)}
+                    for p in k["top_product_models"]]}],
+        "staff": staff_rows(kpis),
+        "complaints": {"headers": ["工单号", "受理时间", "客户", "联系方式", "地址（至区县）", "店铺/区域", "产品型号",
+                                   "二级标签", "问题描述", "当前状态", "处理人"],
+                       "rows": complaints, "more": more_complaints},
+        "surveys": {"headers": ["工单号", "回访时间", "回访对象", "总体满意度", "推荐意愿", "改进建议", "二次处理工单号"],
+                    "rows": surveys, "more": more_surveys},
+        "alerts": [{"name": a.name, "verdict": a.verdict, "class": F.verdict_class(a.verdict),
+                    "explanation": a.explanation} for a in alerts],
+        "charts": monthly_charts(kpis, sla, days, per_day),
+        "notes": list(NOTES),
+    }
+

@@ -1,0 +1,144 @@
+"""Render a review report: read the workbook once, run the steps it needs in memory, write one HTML file.
+
+``render_report`` is the imperative shell (CLI ``aftersales report``, the ribbon's report buttons
+and the demo call it); ``render_html`` is the thin, pure renderer over a context dict. The
+workbook is never written: the steps run on a ``Work`` in memory and nothing is committed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+from pathlib import Path
+from typing import Callable
+
+import jinja2
+from markupsafe import Markup
+
+from reports.masking import mask_text
+from workbook import open_workbook
+from workbook.errors import WorkbookError
+
+KINDS = ("evaluation", "monthly", "checklist")
+TITLES = {"evaluation": "优化效果评估报告", "monthly": "月度服务报告", "checklist": "执行检查与整改报告"}
+TEMPLATES = Path(__file__).with_name("templates")
+
+
+class ReportError(WorkbookError):
+    """A report cannot be made (unknown kind, bad month); the message says how to fix it."""
+
+
+def _finalize(value):
+    """Every value printed by a template: None as blank, and phones in any text masked (a safety
+    net behind the contexts' own masking). Markup (the charts) is left alone."""
+    if value is None:
+        return ""
+    if isinstance(value, Markup):
+        return value
+    if isinstance(value, str):
+        return mask_text(value) or ""
+    return value
+
+
+def environment() -> jinja2.Environment:
+    """The Jinja2 environment of the reports: autoescape on, StrictUndefined, templates on disk."""
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        finalize=_finalize,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+_ENV: jinja2.Environment | None = None
+
+
+def render_html(kind: str, context: dict) -> str:
+    """The HTML of report ``kind`` for ``context`` (pure)."""
+    global _ENV
+    if kind not in KINDS:
+        raise ReportError(f"未知的报告类型“{kind}” — 可选：{'、'.join(KINDS)}")
+    if _ENV is None:
+        _ENV = environment()
+    return _ENV.get_template(f"{kind}.html").render(context | {"kind": kind})
+
+
+# ---- the shell ---------------------------------------------------------------------------------
+def _steps(kind: str) -> list[Callable]:
+    from macros.deadlines import deadlines_step, statuses_step
+    from macros.project import checklist_step, project_step
+
+    return {
+        # Deadlines and statuses are recomputed in memory so SLA figures never rest on stale cells.
+        "evaluation": [deadlines_step, statuses_step, project_step, checklist_step],
+        "monthly": [deadlines_step, statuses_step],
+        "checklist": [project_step, checklist_step],
+    }[kind]
+
+
+def _context(kind: str, frames, settings, *, now: dt.datetime, source: str, problems: int, month: str | None) -> dict:
+    if kind == "evaluation":
+        from reports.evaluation import evaluation_context
+
+        return evaluation_context(frames, settings, now=now, source=source, problems=problems)
+    if kind == "monthly":
+        from reports.monthly import monthly_context
+
+        try:
+            return monthly_context(frames, settings, now=now, source=source, month=month, problems=problems)
+        except ValueError as exc:  # a month that is not YYYY-MM: macros.summary says how to write it
+            raise ReportError(str(exc)) from exc
+    from reports.checklist import checklist_context
+
+    return checklist_context(frames, now=now, source=source, problems=problems)
+
+
+def build_context(source, *, kind: str, now: dt.datetime, month: str | None = None) -> dict:
+    """Read ``source`` (a path or an xw.Book) once, run the report's steps in memory, build its context."""
+    if kind not in KINDS:
+        raise ReportError(f"未知的报告类型“{kind}” — 可选：{'、'.join(KINDS)}")
+    from macros.work import Work
+
+    with open_workbook(source, read_only=True) as session:
+        work = Work(session.snapshot, now)
+        for step in _steps(kind):
+            step(work)
+        frames = {name: work.view(name) for name in work.snapshot.sheets
+                  if not work.snapshot.sheets[name].missing_headers}
+        problems = sum(p.level == "错误" for p in work.snapshot.problems + work.problems)
+        source_name = Path(str(work.snapshot.origin)).name
+        return _context(kind, frames, work.settings, now=now, source=source_name, problems=problems, month=month)
+
+
+def write_atomically(out: Path, text: str) -> Path:
+    """Write ``text`` to ``out`` through a temporary file in the same folder and an atomic rename."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(prefix=f".{out.stem}-", suffix=".tmp", dir=out.parent)
+    try:
+        # mkstemp makes the file private (0600); a report is an ordinary document.
+        os.chmod(temp, out.stat().st_mode & 0o777 if out.exists() else 0o644)
+        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as file:
+            file.write(text)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temp, out)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+    return out
+
+
+def render_report(source, *, kind: str, out: Path, now: dt.datetime, month: str | None = None) -> Path:
+    """Render report ``kind`` from the workbook ``source`` (a path or an xw.Book) to the HTML file ``out``.
+
+    Example::
+
+        render_report("售后服务.xlsx", kind="evaluation", out=Path("评估报告.html"), now=datetime.now())
+    """
+    context = build_context(source, kind=kind, now=now, month=month)
+    return write_atomically(Path(out), render_html(kind, context))
