@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import queue
 import re
 import struct
+import threading
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -48,7 +50,8 @@ _ROW_STYLE = re.compile(rb'\bs="(\d+)"[^>]*?\bcustomFormat="(?:1|true)"|'
 _SPANS = re.compile(rb'\sspans="[^"]*"')
 _DIMENSION = re.compile(rb"<dimension\b[^>]*/>")
 _ROW_NUMBER = re.compile(rb'\br="(\d+)"')
-_ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_ROW_START = re.compile(rb"<row\b")
+_ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\r\x0e-\x1f\ufffe\uffff]")  # and CR, which XML reads as LF
 _EXCEL_ESCAPE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
 _EPOCH = dt.datetime(1899, 12, 30)
 _EPOCH_1904 = dt.datetime(1904, 1, 1)
@@ -198,7 +201,7 @@ class CellWriter:
                 s = f' s="{style}"'
             return f'<c r="{ref}"{s}><v>{_number(to_serial(value, self.date1904))}</v></c>'.encode()
         text = excel_text(str(value))
-        if looks_like_formula(text):
+        if looks_like_formula(str(value)):
             # Stored as text, never as a formula; the prefix keeps it text when edited in Excel.
             style = self.styles.quote_prefixed(style)
             s = f' s="{style}"'
@@ -261,7 +264,83 @@ def patch_sheet_stream(src, dst, patch: SheetPatch, writer: CellWriter) -> tuple
     dst.write(_update_dimension(head, last_row, last_col))
 
     pending = sorted(patch.cells)  # rows to write, ascending
-    k = 0  # next pending row not yet written
+    first_row = _ROW_START.search(buffer)
+    if patch.clear_below is None and (first_row is None or buffer.startswith(b'<row r="', first_row.start())):
+        buffer, k = _stream_rows_by_position(src, dst, buffer, pending, patch, col_styles, writer)
+    else:
+        buffer, k = _stream_rows_one_by_one(src, dst, buffer, pending, patch, col_styles, writer)
+    while k < len(pending):
+        dst.write(_new_row(writer, pending[k], patch, col_styles))
+        k += 1
+    dst.write(buffer)
+    while True:
+        chunk = src.read(STREAM_CHUNK)
+        if not chunk:
+            break
+        dst.write(chunk)
+    return last_row, last_col
+
+
+def _complete_rows(buffer: bytes) -> int:
+    """Where the complete rows at the start of ``buffer`` end (before </sheetData> if present)."""
+    end = buffer.find(b"</sheetData>")
+    if end >= 0:
+        return end
+    cut = buffer.rfind(b"</row>")
+    return cut + len(b"</row>") if cut >= 0 else 0
+
+
+def _stream_rows_by_position(src, dst, buffer, pending, patch, col_styles, writer):
+    """Copy unchanged rows in large spans; find each changed row directly by its r="N".
+
+    Used when every row starts with its row number (as Excel, LibreOffice and openpyxl write
+    them), which lets a changed row be found with one substring search instead of parsing every
+    row of a 100,000-row sheet.
+    """
+    k = 0
+    while True:
+        cut = _complete_rows(buffer)
+        pos = 0
+        if cut:
+            last = buffer.rfind(b'<row r="', 0, cut)
+            last_number = int(_ROW_NUMBER.search(buffer, last).group(1)) if last >= 0 else 0
+            while k < len(pending) and pending[k] <= last_number:
+                number = pending[k]
+                start = buffer.find(b'<row r="%d"' % number, pos, cut)
+                if start < 0:  # a row that does not exist yet between existing ones
+                    later = _first_row_after(buffer, number, pos, cut)
+                    dst.write(buffer[pos:later])
+                    dst.write(_new_row(writer, number, patch, col_styles))
+                    pos = later
+                else:
+                    tag_end = buffer.index(b">", start)
+                    end = tag_end + 1 if buffer[tag_end - 1] == 47 else buffer.index(b"</row>", tag_end) + 6
+                    dst.write(buffer[pos:start])
+                    dst.write(_patch_row_fast(buffer[start:end], number, patch.cells[number], col_styles,
+                                              writer, patch))
+                    pos = end
+                k += 1
+            dst.write(buffer[pos:cut])
+        buffer = buffer[cut:]
+        if buffer.startswith(b"</sheetData>"):
+            return buffer, k
+        chunk = src.read(STREAM_CHUNK)
+        if not chunk:
+            raise ValueError("worksheet XML ended inside sheetData")
+        buffer += chunk
+
+
+def _first_row_after(buffer: bytes, number: int, pos: int, cut: int) -> int:
+    for m in _ROW_START.finditer(buffer, pos, cut):
+        rm = _ROW_NUMBER.search(buffer, m.start(), buffer.index(b">", m.start()))
+        if rm and int(rm.group(1)) > number:
+            return m.start()
+    return cut
+
+
+def _stream_rows_one_by_one(src, dst, buffer, pending, patch, col_styles, writer):
+    """The general path: every row parsed (rebuilt sheets, rows without leading row numbers)."""
+    k = 0
     while True:
         pos = 0
         for m in _ROW_RE.finditer(buffer):
@@ -282,21 +361,14 @@ def patch_sheet_stream(src, dst, patch: SheetPatch, writer: CellWriter) -> tuple
         buffer = buffer[pos:]
         end = buffer.find(b"</sheetData>")
         if end >= 0 and _ROW_RE.search(buffer, 0, end) is None:
-            break
+            while k < len(pending):
+                dst.write(_new_row(writer, pending[k], patch, col_styles))
+                k += 1
+            return buffer[end:], k
         chunk = src.read(STREAM_CHUNK)
         if not chunk:
             raise ValueError("worksheet XML ended inside sheetData")
         buffer += chunk
-    while k < len(pending):
-        dst.write(_new_row(writer, pending[k], patch, col_styles))
-        k += 1
-    dst.write(buffer[end:])
-    while True:
-        chunk = src.read(STREAM_CHUNK)
-        if not chunk:
-            break
-        dst.write(chunk)
-    return last_row, last_col
 
 
 def patch_sheet_xml(xml: bytes, patch: SheetPatch, writer: CellWriter) -> bytes:
@@ -546,7 +618,10 @@ def rewrite_zip(src_path, dst_path, replaced: dict[str, bytes], added: dict[str,
                 fresh.compress_type = zipfile.ZIP_DEFLATED
                 fresh._compresslevel = 1  # big sheets: fast deflate; size is secondary
                 with src.open(info) as reader, dst.open(fresh, "w", force_zip64=True) as writer:
-                    streamed[name](reader, writer)
+                    # Inflate and deflate run in their own threads (zlib releases the GIL), beside
+                    # the patching in this one.
+                    with Prefetch(reader) as ahead, Sink(writer) as behind:
+                        streamed[name](ahead, behind)
             elif name in replaced:
                 data = replaced[name]
                 level = 1 if len(data) > 4_000_000 else 6
@@ -563,6 +638,91 @@ def rewrite_zip(src_path, dst_path, replaced: dict[str, bytes], added: dict[str,
                          compress_type=zipfile.ZIP_DEFLATED)
         for name, produce in late.items():
             dst.writestr(_fresh_info(src.getinfo(name)), produce(), compress_type=zipfile.ZIP_DEFLATED)
+
+
+class Prefetch:
+    """Reads a stream ahead in a thread: ``read(n)`` returns the next chunk already inflated."""
+
+    def __init__(self, stream, chunk: int = STREAM_CHUNK, depth: int = 3):
+        self._queue: queue.Queue = queue.Queue(maxsize=depth)
+        self._chunk = chunk
+        self._stream = stream
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        try:
+            while True:
+                data = self._stream.read(self._chunk)
+                self._queue.put(data)
+                if not data:
+                    return
+        except BaseException as exc:  # handed to the reader
+            self._queue.put(exc)
+
+    def read(self, _size: int = -1) -> bytes:
+        data = self._queue.get()
+        if isinstance(data, BaseException):
+            raise data
+        if not data:
+            self._queue.put(b"")  # stay at end of stream for later reads
+        return data
+
+    def __enter__(self) -> "Prefetch":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        while self._thread.is_alive():  # drain so the thread can finish
+            try:
+                self._queue.get(timeout=0.1)
+            except queue.Empty:
+                pass
+        self._thread.join()
+
+
+class Sink:
+    """Collects small writes into ~1 MB pieces and writes them from a thread (deflate there)."""
+
+    def __init__(self, stream, piece: int = 1 << 20, depth: int = 4):
+        self._queue: queue.Queue = queue.Queue(maxsize=depth)
+        self._stream = stream
+        self._parts: list[bytes] = []
+        self._size = 0
+        self._piece = piece
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while True:
+            data = self._queue.get()
+            if data is None:
+                return
+            if self._error is None:
+                try:
+                    self._stream.write(data)
+                except BaseException as exc:  # reported to the writer
+                    self._error = exc
+
+    def write(self, data: bytes) -> None:
+        if self._error is not None:
+            raise self._error
+        self._parts.append(data)
+        self._size += len(data)
+        if self._size >= self._piece:
+            self._queue.put(b"".join(self._parts))
+            self._parts, self._size = [], 0
+
+    def __enter__(self) -> "Sink":
+        self._thread.start()
+        return self
+
+    def __exit__(self, exc_type, *_exc) -> None:
+        if self._parts:
+            self._queue.put(b"".join(self._parts))
+        self._queue.put(None)
+        self._thread.join()
+        if self._error is not None and exc_type is None:
+            raise self._error
 
 
 def _fresh_info(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
