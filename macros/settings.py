@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from udfs.calendar import BusinessCalendar
+from udfs.policy import HEADERS, SlaRule, find_rule, rules_from_rows
 from udfs.errors import CalendarError
 from workbook import Problem, Snapshot
 from workbook import schema as S
@@ -16,13 +17,6 @@ from workbook.problems import ERROR, WARNING
 
 DEFAULT_HOURS = "09:00-18:00"
 DEFAULT_WEEKEND = "0000011"
-
-
-@dataclass(frozen=True)
-class SlaRule:
-    amount: float
-    unit: str
-    warning: float
 
 
 @dataclass(frozen=True)
@@ -108,10 +102,7 @@ class Settings:
 
     def sla_rule(self, stage: str, request_type: str | None, urgency: str | None) -> SlaRule | None:
         """The rule for a ticket: its type's row wins (投诉类), then its urgency's, then 全部."""
-        for scope in (request_type, urgency, "全部"):
-            if scope and (stage, scope) in self.sla:
-                return self.sla[(stage, scope)]
-        return None
+        return find_rule(self.sla, stage, request_type, urgency)
 
     # ---- building ------------------------------------------------------------------------
     @classmethod
@@ -182,15 +173,8 @@ def _calendar(snapshot: Snapshot, params: dict, problems: list[Problem]) -> Busi
 
 
 def _sla(snapshot: Snapshot) -> dict[tuple[str, str], SlaRule]:
-    out: dict[tuple[str, str], SlaRule] = {}
     frame = _frame(snapshot, S.SLA_POLICY.name)
-    for stage, scope, amount, unit, warning in frame[["环节", "适用对象", "时限", "单位", "预警比例"]].itertuples(
-            index=False, name=None):
-        if stage is None or scope is None or unit is None or pd.isna(amount):
-            continue
-        warn = 0.8 if pd.isna(warning) else float(warning)
-        out.setdefault((stage, scope), SlaRule(float(amount), unit, warn))
-    return out
+    return rules_from_rows(frame[list(HEADERS)].itertuples(index=False, name=None))
 
 
 def _dispatch_rules(snapshot: Snapshot) -> list[DispatchRule]:

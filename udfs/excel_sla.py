@@ -12,12 +12,13 @@ from typing import Any
 import numpy as np
 import xlwings as xw
 
+from udfs import policy as sla_policy
 from udfs import sla
 from udfs._excel import Cells, cell_error, compute_cells, excel_calendar, excel_now
 from udfs.errors import BatchError, UdfError
 from udfs.values import flatten
 
-__all__ = ["sla_due", "sla_status", "working_hours_between", "sla_due_paused"]
+__all__ = ["sla_due", "sla_status", "working_hours_between", "sla_due_paused", "sla_stage_due"]
 
 _CATEGORY = "售后服务 SLA"
 _HOLIDAYS_DOC = "节假日（不上班的日期）区域，空格忽略；与「调休上班日」都省略时使用国家法定节假日及调休"
@@ -132,3 +133,47 @@ def sla_due_paused(
         return sla.extend_for_pauses(deadline, list(zip(begins, ends)), unit, cal, moment, start=start)
     except Exception as error:  # noqa: BLE001 - a cell must show a message, never a traceback
         return cell_error(error)
+
+
+@xw.func(category=_CATEGORY)
+@xw.arg("stage", doc="环节：登记/分配/首次响应/解决/结果反馈/客户确认/回访")
+@xw.arg("start", ndim=2, doc="该环节开始计时的时间（如受理时间）；可选一整列")
+@xw.arg("request_type", ndim=2, doc="需求类型（维修类/咨询类/投诉类/回访类）；投诉类按其专门时限")
+@xw.arg("urgency", ndim=2, doc="紧急程度（紧急/一般/常规）")
+@xw.arg("policy", ndim=2, doc="「时限标准」表区域，如 时限标准表[#全部]")
+@xw.arg("holidays", doc=_HOLIDAYS_DOC)
+@xw.arg("workdays", doc=_WORKDAYS_DOC)
+@xw.arg("hours", doc=_HOURS_DOC)
+@xw.arg("weekend", doc=_WEEKEND_DOC)
+def sla_stage_due(stage, start, request_type, urgency, policy, holidays=None, workdays=None, hours=None,
+                  weekend=None):
+    """按「时限标准」计算某环节的截止时间（需求类型优先，其次紧急程度，再次「全部」）。
+
+    The same rule the routines use for the 时限 columns, without pauses (暂停 extends those in
+    the routines). A ticket with no rule at this stage gets a blank cell.
+    """
+    try:
+        rules = sla_policy.rules_from_rows(policy or [])
+    except UdfError as error:
+        return cell_error(error)
+    stage_name = "" if stage is None else str(stage).strip()
+
+    def compute(grid: Cells):
+        c = grid.columns
+        amounts = np.full(grid.size, np.nan)
+        units = np.full(grid.size, "小时", dtype=object)
+        starts = np.array(c["start"], dtype=object)
+        for i, (kind, level) in enumerate(zip(c["request_type"], c["urgency"])):
+            rule = sla_policy.find_rule(rules, stage_name, _text(kind), _text(level))
+            if rule is None:
+                starts[i] = None  # no target for this ticket at this stage: blank
+            else:
+                amounts[i], units[i] = rule.amount, rule.unit
+        cal = excel_calendar(holidays, workdays, hours, weekend)
+        return _values_and_errors(lambda: sla.due_many(list(starts), amounts, units, cal))
+
+    return compute_cells({"start": start, "request_type": request_type, "urgency": urgency}, compute)
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None or str(value).strip() == "" else str(value).strip()
