@@ -92,7 +92,8 @@ def anomalies_step(work: Work) -> None:
     for row in tickets.index[late_purchase]:
         flag(row, "购买日期", tickets.at[row, "购买日期"], "购买日期晚于受理时间")
 
-    window = pd.Timedelta(hours=work.settings.number("重复工单判定间隔(小时)", 48.0))
+    # Clamped to a year: a slip like 1e12 must not overflow a Timedelta.
+    window = pd.Timedelta(hours=min(work.settings.number("重复工单判定间隔(小时)", 48.0), 24 * 366.0))
     for row, earlier_row, hours in likely_duplicates(tickets, window):
         flag(row, "问题描述", tickets.at[row, "问题描述"],
              f"疑似重复：与 {tickets.at[earlier_row, '服务工单号']}（第{earlier_row}行）电话、型号相同，"

@@ -81,7 +81,8 @@ def callback_tasks_step(work: Work) -> None:
     plan = work.frame(PLAN)
     settings = work.settings
     now = pd.Timestamp(work.now)
-    lookback = pd.Timedelta(days=settings.number("回访任务回溯天数", 30.0))
+    # Clamped: a slip like 1e9 must not overflow a Timedelta (a century is "everything" here).
+    lookback = pd.Timedelta(days=min(settings.number("回访任务回溯天数", 30.0), 36500.0))
     existing = set(plan["任务编号"].dropna())
 
     wanted: list[pd.DataFrame] = []

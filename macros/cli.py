@@ -268,6 +268,24 @@ def report_command(book: Path, kind: str, out: Path, month: str | None, now_text
     _echo(f"已生成报告：{path}")
 
 
+@main.command("protect")
+@BOOK_ARG
+@click.option("--password", default=None, help="Password for the sheet protection (optional).")
+@click.option("--undo", is_flag=True, help="Show the personal columns again and remove the protection.")
+@FORCE_OPTION
+def protect_command(book: Path, password: str | None, undo: bool, force: bool) -> None:
+    """Hide the personal columns (name, phone, address); lock them where staff never add rows.
+
+    Example: aftersales protect 售后服务.xlsx --password 秘密
+    """
+    from workbook.protect import protect_personal, unprotect_personal
+
+    action = unprotect_personal if undo else protect_personal
+    report = action(book, password=password, force=force)
+    for line in report.lines:
+        _echo(line)
+
+
 @main.command("build-addin")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
               default=Path("dist/aftersales.xlam"), show_default=True, help="Where to write the add-in.")

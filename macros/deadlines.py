@@ -20,7 +20,7 @@ import pandas as pd
 from macros.settings import Settings
 from macros.work import Work
 from udfs import sla
-from udfs.errors import BatchError
+from udfs.errors import BatchError, CalendarError
 from workbook import Problem
 from workbook import schema as S
 from workbook.problems import ERROR
@@ -158,7 +158,7 @@ def _paused_hours(work: Work, tickets: pd.DataFrame, owners, begins, ends) -> pd
                 if end > begin:
                     hours += sla.working_hours_between(begin, end, cal) or 0.0
             out.iloc[position] = round(hours, 2)
-        except sla.SlaError as error:
+        except (sla.SlaError, CalendarError) as error:  # e.g. a pause in a year without holiday data
             row = int(tickets.index[position])
             work.problems.append(Problem(S.PAUSES.name, None, "暂停开始", tickets["服务工单号"].iloc[position],
                                          f"工单第{row}行的暂停记录无法计算：{error}", ERROR))

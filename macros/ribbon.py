@@ -50,6 +50,11 @@ def _run_on_caller(routine: Callable, **kwargs) -> None:
         app.status_bar = False
         app.alert(str(exc), title=f"{TITLE} — 未完成")
         return
+    except Exception as exc:  # noqa: BLE001 - Excel refused a write (e.g. a protected sheet)
+        app.status_bar = False
+        app.alert(f"运行中止：{exc}\n\n若工作表已用「aftersales protect」保护，请先撤消工作表保护再运行；"
+                  "已写入的单元格可用 Excel 的撤消或「备份」文件夹恢复。", title=f"{TITLE} — 未完成")
+        return
     app.status_bar = False
     errors = [str(p) for p in result.problems if p.level == "错误"]
     lines = list(result.lines)

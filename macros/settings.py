@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -64,7 +65,10 @@ class Settings:
     def number(self, name: str, default: float) -> float:
         value = self.params.get(name)
         try:
-            return float(value) if value not in (None, "") else default
+            number = float(value) if value not in (None, "") else default
+            if not math.isfinite(number):  # "nan", "inf" parse as floats but mean nothing here
+                raise ValueError(value)
+            return number
         except (TypeError, ValueError):
             self.problems.append(Problem(S.PARAMS.name, None, name, value, f"应为数字，已按默认值 {default} 处理", WARNING))
             return default

@@ -8,7 +8,7 @@ from typing import Sequence
 import pandas as pd
 
 from reports import formatting as F
-from reports.masking import ADDRESS_COLUMNS, NAME_COLUMNS, PHONE_COLUMNS, mask_cell, mask_text
+from workbook.masking import ADDRESS_COLUMNS, NAME_COLUMNS, PHONE_COLUMNS, mask_cell, mask_text
 
 PERSONAL_COLUMNS = NAME_COLUMNS + PHONE_COLUMNS + ADDRESS_COLUMNS
 

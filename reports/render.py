@@ -16,7 +16,7 @@ from typing import Callable
 import jinja2
 from markupsafe import Markup
 
-from reports.masking import mask_text
+from workbook.masking import mask_text
 from workbook import open_workbook
 from workbook.errors import WorkbookError
 

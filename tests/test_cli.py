@@ -79,3 +79,18 @@ def test_demo_contains_the_forms_and_the_checklist(run, tmp_path):
     for name in ("客户服务信息登记表", "服务过程记录表", "服务结果确认表", "客户满意度调研表"):
         assert len(snap.frame(name)) > 0, name
     assert len(snap.frame("执行检查表")) == 15
+
+
+def test_protect_hides_personal_columns_and_undo_shows_them(run, new_book):
+    import openpyxl
+
+    assert run("protect", new_book, "--password", "pw").exit_code == 0
+    ws = openpyxl.load_workbook(new_book)["回访计划"]
+    headers = [c.value for c in ws[1]]
+    letter = openpyxl.utils.get_column_letter(headers.index("联系方式") + 1)
+    assert ws.column_dimensions[letter].hidden and ws.protection.sheet
+    result = CliRunner().invoke(main, ["protect", str(new_book), "--undo", "--password", "wrong"])
+    assert result.exit_code == 1 and "密码不正确" in result.output
+    assert run("protect", new_book, "--undo", "--password", "pw").exit_code == 0
+    ws = openpyxl.load_workbook(new_book)["回访计划"]
+    assert not ws.column_dimensions[letter].hidden and not ws.protection.sheet

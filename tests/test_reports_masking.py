@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from reports.masking import mask_address, mask_cell, mask_name, mask_phone, mask_text
+from workbook.masking import mask_address, mask_cell, mask_name, mask_phone, mask_text
 
 MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
 

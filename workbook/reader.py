@@ -61,7 +61,7 @@ class Snapshot:
         """The 系统参数 sheet as {参数: 值} (values as typed in the cell)."""
         if S.PARAMS.name not in self.sheets:
             return {}
-        frame = self.sheets[S.PARAMS.name].frame
+        frame = self.frame(S.PARAMS.name)  # a renamed header is a HeaderMissing naming the sheet
         return {k: v for k, v in zip(frame["参数"], frame["值"]) if k is not None}
 
 
@@ -90,7 +90,12 @@ def read_file(path: str | Path, sheets: Iterable[str] | None = None) -> Snapshot
         try:
             for name in names:
                 sheet = book.get_sheet_by_name(name)
-                grid = sheet.to_python(skip_empty_area=False) or [[]]
+                try:
+                    grid = sheet.to_python(skip_empty_area=False) or [[]]
+                except BaseException as exc:  # python-calamine panics (a BaseException) on some dates
+                    if type(exc).__name__ != "PanicException":
+                        raise
+                    raise NotAWorkbook(path, _unreadable(path, name)) from None
                 merged = list(sheet.merged_cell_ranges or [])
                 for (r, c), code in error_cells.result().get(name, {}).items():
                     if r < len(grid) and c < len(grid[r]):
@@ -168,6 +173,23 @@ def _error_cells(path: Path, names: list[str]) -> dict[str, dict[tuple[int, int]
     finally:
         pkg.close()
     return out
+
+
+_HUGE_NEGATIVE = re.compile(rb'<c r="([A-Z]+\d+)"[^>]*>(?:<f[^>]*(?:/>|>.*?</f>))?<v>(-\d[\d.]*[eE]?\+?\d*)</v>', re.S)
+
+
+def _unreadable(path: Path, name: str) -> str:
+    """Why python-calamine could not read sheet ``name``: date cells holding huge negative numbers."""
+    from workbook.xlsxpatch import Package
+
+    pkg = Package(path)
+    try:
+        xml = pkg.read(pkg.sheets[name].part)
+    finally:
+        pkg.close()
+    cells = [f"{ref.decode()}（{float(v):g}）" for ref, v in _HUGE_NEGATIVE.findall(xml) if float(v) < -1e10]
+    where = "、".join(cells[:5]) if cells else "某个日期格式的单元格"
+    return f"工作表「{name}」{where} 的数字超出 Excel 日期范围 — 请改正该单元格后再运行"
 
 
 def _is_date1904(path: Path) -> bool:

@@ -52,7 +52,7 @@ class Session:
             from workbook.writer import apply_to_file
 
             result = apply_to_file(Path(self.source), self.snapshot, changes,
-                                   backups=backup_count(self.snapshot), now=now)
+                                   backups=backup_count(self.snapshot))  # backups named by the clock
             return CommitResult(result.written, lines, result.backup)
         from workbook.live import apply_to_book
 
@@ -64,7 +64,7 @@ def backup_count(snapshot: Snapshot) -> int:
     value = snapshot.params().get("备份保留份数", DEFAULT_BACKUPS)
     try:
         return max(0, int(float(value)))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: "inf"
         return DEFAULT_BACKUPS
 
 

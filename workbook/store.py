@@ -11,6 +11,7 @@ import contextlib
 import datetime as dt
 import errno
 import os
+import re
 import shutil
 import time
 from dataclasses import dataclass
@@ -50,6 +51,7 @@ def routine_lock(path: Path, *, wait: float = LOCK_WAIT_SECONDS) -> Iterator[Non
     except Timeout:
         raise WorkbookBusy(path, wait) from None
     try:
+        remove_stale_temps(path)
         yield
     finally:
         lock.release()
@@ -76,6 +78,10 @@ def _describe(exc: OSError) -> str:
         return "没有写入权限"
     if exc.errno == errno.EROFS:
         return "文件系统为只读"
+    if exc.errno == errno.EFBIG:
+        return "文件超出系统允许的大小（ulimit -f）"
+    if exc.errno == getattr(errno, "EDQUOT", None):
+        return "超出磁盘配额"
     return exc.strerror or str(exc)
 
 
@@ -91,6 +97,52 @@ def _fsync_dir(folder: Path) -> None:
 
 def _temp_path(path: Path) -> Path:
     return path.with_name(f".{path.stem}.{os.getpid()}.{time.monotonic_ns()}.tmp{path.suffix}")
+
+
+STALE_TEMP_AGE = 3600.0  # seconds; where a process's liveness cannot be checked (not POSIX)
+
+
+def _pid_alive(pid: int) -> bool:
+    """POSIX only: on Windows os.kill(pid, 0) would terminate the process."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # it exists but belongs to someone else
+    return True
+
+
+def remove_stale_temps(path: Path) -> list[Path]:
+    """Delete temporary files a killed run left beside ``path``; return what was removed.
+
+    A run killed while writing (power cut, kill -9, a closed terminal) leaves
+    ``.<stem>.<pid>.<n>.tmp.xlsx`` behind; the workbook itself is intact (it is only replaced
+    once the new version is complete). Called with the routine lock held, so no other routine is
+    writing; a temp file is removed only if the process that wrote it is gone (on POSIX), or it
+    is older than an hour (elsewhere), and never one of this process's own.
+    """
+    pattern = re.compile(rf"^\.{re.escape(path.stem)}\.(\d+)\.\d+\.tmp{re.escape(path.suffix)}$")
+    removed = []
+    try:
+        entries = list(os.scandir(path.parent))
+    except OSError:
+        return removed
+    for entry in entries:
+        m = pattern.match(entry.name)
+        if not m or int(m.group(1)) == os.getpid():
+            continue
+        try:
+            if os.name == "posix":
+                stale = not _pid_alive(int(m.group(1)))
+            else:
+                stale = time.time() - entry.stat().st_mtime > STALE_TEMP_AGE
+            if stale:
+                os.unlink(entry.path)
+                removed.append(Path(entry.path))
+        except OSError:
+            continue  # still open elsewhere, or already gone: leave it
+    return removed
 
 
 def _write_temp(path: Path, write: Callable[[Path], None]) -> Path:

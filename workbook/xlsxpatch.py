@@ -144,6 +144,19 @@ def excel_text(value: str) -> str:
     return _ILLEGAL_XML.sub(lambda m: "_x%04X_" % ord(m.group()), value)
 
 
+EXCEL_TEXT_LIMIT = 32_767  # UTF-16 code units a cell holds; Excel repairs a file with longer text
+
+
+def fit_cell(text: str) -> str:
+    """``text`` cut to what an Excel cell holds, ending in "…" when cut (copies of long staff text)."""
+    if len(text) <= EXCEL_TEXT_LIMIT // 2:
+        return text
+    units = text.encode("utf-16-le")
+    if len(units) <= EXCEL_TEXT_LIMIT * 2:
+        return text
+    return units[: (EXCEL_TEXT_LIMIT - 1) * 2].decode("utf-16-le", errors="ignore") + "…"
+
+
 def looks_like_formula(value: str) -> bool:
     return value.startswith(FORMULA_LEAD)
 
@@ -200,8 +213,9 @@ class CellWriter:
                 style = self._date_style()
                 s = f' s="{style}"'
             return f'<c r="{ref}"{s}><v>{_number(to_serial(value, self.date1904))}</v></c>'.encode()
-        text = excel_text(str(value))
-        if looks_like_formula(str(value)):
+        raw = fit_cell(str(value))
+        text = excel_text(raw)
+        if looks_like_formula(raw):
             # Stored as text, never as a formula; the prefix keeps it text when edited in Excel.
             style = self.styles.quote_prefixed(style)
             s = f' s="{style}"'

@@ -1,6 +1,7 @@
-"""Mask personal data before it reaches a report: phones, addresses, customer names, free text.
+"""Mask personal data before it leaves the workbook: phones, addresses, customer names, free text.
 
-Every report shows customer data only through these functions (SPEC §8: phone 138****5678,
+Every report, and every message (CLI output, logs, Excel alerts), shows customer data only through
+these functions (SPEC §8: phone 138****5678,
 address cut to the district). They are pure and total: any value in, a display string (or None
 for a blank cell) out; they never raise on odd input.
 
@@ -12,7 +13,7 @@ for a blank cell) out; they never raise on odd input.
   and a trailing form of address (``曹**女士``); an organisation name (公司, 店, 医院 …) is not
   personal data and is shown as typed.
 - ``mask_text``: free text (问题描述, 改进建议 …) with every mobile, landline, ID-card number and
-  e-mail address inside it masked as above.
+  e-mail address inside it masked as above, and street addresses cut to the district.
 """
 
 from __future__ import annotations
@@ -118,15 +119,32 @@ def mask_name(value) -> str | None:
 
 
 # ---- free text ------------------------------------------------------------------------------
+# A street address inside free text: a run (between punctuation) naming a road, lane or estate
+# followed by a house number — 漕溪北路88号, 文三路100号3幢 — kept up to its district
+# (上海市徐汇区***). "版本号 V2.0" or "路由器" are not addresses.
+_STREET_IN_TEXT = re.compile(
+    r"[^\s，。；、,;:：（）()]*?(?:路|街|巷|弄|胡同|大道|小区|大厦|花园|公寓|村)"
+    r"[^\s，。；、,;:：（）()]*?\d+\s*(?:号|栋|幢|单元|室|弄)[^\s，。；、,;:：（）()]*")
+
+
+def _mask_street(m: re.Match) -> str:
+    segment = m.group()
+    if not re.search(r"\d", segment):
+        return segment  # 路由器, 街道办: words, not addresses
+    cut = max(segment.rfind(unit) for unit in "省市区县旗")
+    return (segment[: cut + 1] if cut >= 0 else "") + HIDDEN
+
+
 def mask_text(value) -> str | None:
-    """Free text with phones, ID-card numbers and e-mail addresses inside it masked."""
+    """Free text with phones, ID-card numbers, e-mail and street addresses inside it masked."""
     if _blank(value):
         return None
     text = _text_of(value)
     text = _ID_CARD_IN_TEXT.sub(lambda m: MASK * 14 + m.group(2)[-4:], text)
     text = _MOBILE_IN_TEXT.sub(lambda m: f"{m.group(1)}****{m.group(3)}", text)
     text = _LANDLINE_IN_TEXT.sub(lambda m: f"{m.group(1)}-****{m.group(3)}", text)
-    return _EMAIL_IN_TEXT.sub(lambda m: f"{m.group(1)}***@{m.group(2)}", text)
+    text = _EMAIL_IN_TEXT.sub(lambda m: f"{m.group(1)}***@{m.group(2)}", text)
+    return _STREET_IN_TEXT.sub(_mask_street, text)
 
 
 # Columns (schema headers) of customer data and how each is masked; every other text column of
@@ -134,6 +152,7 @@ def mask_text(value) -> str | None:
 NAME_COLUMNS = ("客户名称/姓名", "客户名称", "回访对象")
 PHONE_COLUMNS = ("联系方式",)
 ADDRESS_COLUMNS = ("地址",)
+PERSONAL_COLUMNS = NAME_COLUMNS + PHONE_COLUMNS + ADDRESS_COLUMNS
 
 
 def mask_cell(header: str, value) -> str | None:
