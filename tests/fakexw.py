@@ -9,6 +9,7 @@ would be an Excel round-trip is counted in ``book.app.calls``.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import re
 from pathlib import Path
@@ -102,6 +103,8 @@ class Sheet:
         return Range(self, (1, 1), (max(self.ws.max_row, 1), max(self.ws.max_column, 1)))
 
     def range(self, first, second=None) -> "Range":
+        if isinstance(first, str) and "," in first:  # a multi-area address, as Excel's Union
+            return MultiRange([self.range(part) for part in first.split(",")])
         a = _cell(first)
         b = _cell(second) if second is not None else None
         if isinstance(first, str) and ":" in first:
@@ -111,11 +114,11 @@ class Sheet:
 
     def clear(self) -> None:
         self.book.app.calls += 1
+        for merged in list(self.ws.merged_cells.ranges):
+            self.ws.unmerge_cells(str(merged))
         for row in self.ws.iter_rows():
             for c in row:
                 c.value = None
-        for merged in list(self.ws.merged_cells.ranges):
-            self.ws.unmerge_cells(str(merged))
 
     @property
     def tables(self) -> "Tables":
@@ -127,6 +130,32 @@ def _cell(ref):
         return ref
     m = re.match(r"([A-Z]+)(\d+)", ref)
     return int(m.group(2)), column_index_from_string(m.group(1))
+
+
+class MultiRange:
+    """Several areas addressed as one ("A1:B1,D3"): formatting applies to each; one Excel call."""
+
+    def __init__(self, parts):
+        object.__setattr__(self, "parts", parts)
+
+    @property
+    def font(self):
+        self.parts[0].sheet.book.app.calls += 1
+        return _MultiFont([Font(p) for p in self.parts])
+
+    def __setattr__(self, key, value):
+        for i, part in enumerate(self.parts):
+            setattr(part, key, value)
+        self.parts[0].sheet.book.app.calls -= len(self.parts) - 1  # one call for the union
+
+
+class _MultiFont:
+    def __init__(self, fonts):
+        object.__setattr__(self, "fonts", fonts)
+
+    def __setattr__(self, key, value):
+        for font in self.fonts:
+            setattr(font, key, value)
 
 
 class Tables:
@@ -163,8 +192,10 @@ class Font:
     def __setattr__(self, key, value):
         if key == "_rng":
             return super().__setattr__(key, value)
+        name = {"bold": "b", "color": "color", "size": "sz"}.get(key, key)
         for cell in self._rng._cells():
-            font = cell.font.copy(**{{"bold": "b", "color": "color", "size": "sz"}.get(key, key): _colour(value) if key == "color" else value})
+            font = copy.copy(cell.font)
+            setattr(font, name, _colour(value) if key == "color" else value)
             cell.font = font
 
 
@@ -249,7 +280,9 @@ class Range:
                 elif key == "number_format":
                     cell.number_format = value
                 elif key == "wrap_text":
-                    cell.alignment = cell.alignment.copy(wrap_text=value)
+                    alignment = copy.copy(cell.alignment)
+                    alignment.wrap_text = value
+                    cell.alignment = alignment
             if key == "column_width":
                 self.sheet.ws.column_dimensions[get_column_letter(self.first[1])].width = value
             return

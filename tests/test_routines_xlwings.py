@@ -112,3 +112,24 @@ def test_bridged_writes_never_touch_staff_formulas_or_unparsed_text(new_book):
     assert ws.cell(row=6, column=col["紧急程度"]).value == "一般"
     assert ws.cell(row=8, column=col["紧急程度"]).value == "很急"
     assert ws.cell(row=3, column=col["紧急程度"]).value == "常规"  # filled from the keyword rules
+
+
+def test_full_refresh_gives_the_same_workbook_both_ways_including_the_monthly_sheet(demo_book, tmp_path):
+    from python_calamine import CalamineWorkbook
+
+    live_copy = tmp_path / "live.xlsx"
+    shutil.copy(demo_book, live_copy)
+    book = fakexw.Book(live_copy)
+    refresh.refresh_all(demo_book, now=NOW)
+    refresh.refresh_all(book, now=NOW)
+    book.save()
+    _assert_same_content(demo_book, live_copy)
+    a, b = CalamineWorkbook.from_path(str(demo_book)), CalamineWorkbook.from_path(str(live_copy))
+    months = [n for n in a.sheet_names if n.startswith("月报_")]
+    assert months and months == [n for n in b.sheet_names if n.startswith("月报_")]
+    def cells(workbook, name):  # Excel keeps 15 significant digits; compare at 12
+        return [[round(v, 12 - len(str(int(abs(v))))) if isinstance(v, float) else v for v in row]
+                for row in workbook.get_sheet_by_name(name).to_python()]
+
+    for name in months:
+        assert cells(a, name) == cells(b, name)

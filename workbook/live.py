@@ -132,9 +132,11 @@ def apply_to_book(book, snapshot, changes: ChangeSet) -> int:
         if rows or sc.rebuild is not None:
             last = max(first + len(rows) - 1, 2)
             calls += _resize_table(sheet, sheet_schema.table, last, width)
+        by_look: dict = {}
         for (i, header), look in sc.looks.items():
-            _format(sheet.range((first + i, data.columns[header] + 1)), look)
-            calls += 1
+            by_look.setdefault(look, []).append((first + i, data.columns[header] + 1))
+        for look, cells in by_look.items():
+            calls += format_cells(sheet, cells, look)
     for name, report in changes.reports.items():
         calls += _write_report(book, report)
     return calls
@@ -171,17 +173,66 @@ def _write_report(book, report: ReportSheet) -> int:
         if look is not None:
             by_look.setdefault(look, []).append((r, c))
     for look, cells in by_look.items():
-        for r, c in cells:
-            _format(sheet.range((r, c)), look)
-            calls += 1
+        calls += format_cells(sheet, cells, look)
     for i, width in enumerate(report.widths, start=1):
         sheet.range((1, i)).column_width = width
+        calls += 1
     for ref in report.merges:
         sheet.range(ref).merge()
     return calls
 
 
-def _format(rng, look) -> None:
+def areas(cells: list[tuple[int, int]]) -> list[str]:
+    """A1-style areas covering ``cells`` (1-based): rows of consecutive columns, stacked into
+    rectangles where consecutive rows span the same columns."""
+    from workbook.xlsxpatch import col_letter
+
+    runs: dict[tuple[int, int], list[int]] = {}  # (first col, last col) → rows
+    for r in sorted({r for r, _ in cells}):
+        cols = sorted(c for rr, c in cells if rr == r)
+        start = prev = cols[0]
+        for c in cols[1:] + [None]:
+            if c is not None and c == prev + 1:
+                prev = c
+                continue
+            runs.setdefault((start, prev), []).append(r)
+            if c is not None:
+                start = prev = c
+    out = []
+    for (c0, c1), rows in runs.items():
+        top = last = rows[0]
+        for r in rows[1:] + [None]:
+            if r is not None and r == last + 1:
+                last = r
+                continue
+            a, b = f"{col_letter(c0 - 1)}{top}", f"{col_letter(c1 - 1)}{last}"
+            out.append(a if a == b else f"{a}:{b}")
+            if r is not None:
+                top = last = r
+    return out
+
+
+def format_cells(sheet, cells: list[tuple[int, int]], look, limit: int = 240) -> int:
+    """Give ``cells`` one look in as few Excel calls as possible; return the calls made.
+
+    Areas are joined into multi-area addresses ("A1:C1,A5:C7", Excel's union), each kept under
+    Excel's 255-character limit for a range address.
+    """
+    calls = 0
+    chunk: list[str] = []
+    for area in areas(cells) + [None]:
+        if area is not None and len(",".join(chunk + [area])) <= limit:
+            chunk.append(area)
+            continue
+        if chunk:
+            calls += _format(sheet.range(",".join(chunk)), look)
+        chunk = [area] if area is not None else []
+    return calls
+
+
+def _format(rng, look) -> int:
+    """Apply ``look`` to ``rng``; return the number of Excel calls (one per attribute set)."""
+    attributes = [look.fill, look.bold, look.color, look.size, look.numfmt, look.wrap]
     if look.fill:
         rng.color = "#" + look.fill
     if look.bold:
@@ -194,3 +245,4 @@ def _format(rng, look) -> None:
         rng.number_format = look.numfmt
     if look.wrap:
         rng.wrap_text = True
+    return sum(1 for a in attributes if a)
