@@ -117,7 +117,7 @@ def test_no_part_names_a_folder_of_a_build_machine(built):
     with zipfile.ZipFile(built) as zf:
         for name in zf.namelist():
             text = zf.read(name).decode("latin-1")
-            assert not re.search(r"[A-Z]:\\Users\\|/tmp/|/home/|/work/", text), name
+            assert not re.search(r"[A-Z]:\\Users\\|/(?:tmp|home|work)/", text), name
 
 
 def test_a_folder_as_output_gets_aftersales_xlam(tmp_path, udf_module):
