@@ -252,8 +252,7 @@ Period = tuple[dt.date, dt.date]
 
 
 def _in_period(moments: pd.Series, period: Period) -> pd.Series:
-    start, end = pd.Timestamp(period[0]), pd.Timestamp(period[1]) + pd.Timedelta(days=1)
-    return (moments >= start) & (moments < end)
+    return kpi.within(moments, *period)
 
 
 def _percent(value: float) -> str:
