@@ -94,3 +94,44 @@ def test_protect_hides_personal_columns_and_undo_shows_them(run, new_book):
     assert run("protect", new_book, "--undo", "--password", "pw").exit_code == 0
     ws = openpyxl.load_workbook(new_book)["回访计划"]
     assert not ws.column_dimensions[letter].hidden and not ws.protection.sheet
+
+
+def test_kpi_json_has_the_documented_keys_and_writes_nothing(demo_book):
+    import datetime as dt
+    import json
+
+    before = demo_book.read_bytes()
+    result = CliRunner().invoke(main, ["kpi", str(demo_book), "--from", "2026-09-01", "--to", "2026-09-30",
+                                       "--now", "2026-11-20 16:00", "--json"])
+    assert result.exit_code == 0, result.output
+    kpis = json.loads(result.output)
+    assert demo_book.read_bytes() == before
+    tickets = read_file(demo_book).frame("客户服务信息登记表")
+    in_period = tickets[(tickets["受理时间"] >= dt.datetime(2026, 9, 1)) & (tickets["受理时间"] < dt.datetime(2026, 10, 1))]
+    assert kpis["tickets"] == len(in_period)
+    assert kpis["tickets_by_type"] == {t: int((in_period["需求类型"] == t).sum()) for t in ("维修类", "咨询类", "投诉类", "回访类")}
+    responded = in_period.dropna(subset=["首次响应时间"])
+    expected = ((responded["首次响应时间"] - responded["受理时间"]).dt.total_seconds() / 3600).mean()
+    assert kpis["first_response_hours_avg"] == pytest.approx(expected)
+    for key in ("fcr_rate", "csat_rate", "response_sla_rate", "resolution_sla_rate"):
+        assert kpis[key] is None or 0 <= kpis[key] <= 1, key
+    for key in ("resolution_hours_avg", "satisfaction_score", "nps"):
+        assert key in kpis
+
+
+def test_kpi_and_summary_refuse_bad_dates_with_usage_errors(demo_book):
+    bad_from = CliRunner().invoke(main, ["kpi", str(demo_book), "--from", "2026-13-01"])
+    assert bad_from.exit_code == 2 and "不是有效日期" in bad_from.output
+    reversed_period = CliRunner().invoke(main, ["kpi", str(demo_book), "--from", "2026-10-01", "--to", "2026-09-01"])
+    assert reversed_period.exit_code == 2 and "开始日期晚于结束日期" in reversed_period.output
+    bad_month = CliRunner().invoke(main, ["summary", str(demo_book), "--month", "2026-13"])
+    assert bad_month.exit_code == 2 and "不是有效月份" in bad_month.output
+
+
+def test_summary_writes_the_month_sheet(run, demo_book):
+    from python_calamine import CalamineWorkbook
+
+    result = run("summary", demo_book, "--month", "2026-10", "--now", "2026-11-03 09:00")
+    assert result.exit_code == 0
+    assert "月报_2026-10" in result.output
+    assert "月报_2026-10" in CalamineWorkbook.from_path(str(demo_book)).sheet_names
