@@ -73,3 +73,38 @@ def libreoffice(tmp_path_factory):
         return target
 
     return convert
+
+
+@pytest.fixture(scope="session")
+def libreoffice_csv(tmp_path_factory):
+    """Every sheet of a workbook as CSV rows, converted by LibreOffice headless: {sheet: rows}.
+
+    LibreOffice prints what it shows on open; for a formula cell that is its cached value
+    (LibreOffice 7.4 does not recalculate an .xlsx on load by default).
+    """
+    exe = soffice()
+    if exe is None:
+        if os.environ.get("AFTERSALES_REQUIRE_LO") == "1":
+            pytest.fail("LibreOffice (soffice) is required in CI but is not installed")
+        pytest.skip("LibreOffice (soffice) is not installed")
+    profile = tmp_path_factory.mktemp("lo-csv-profile")
+
+    def convert(path: Path) -> dict[str, list[list[str]]]:
+        import csv
+
+        out = path.parent / f"lo-{uuid.uuid4().hex[:8]}"
+        out.mkdir()
+        # Comma, double quote, UTF-8 (76), from line 1, …, sheet -1: every sheet to "<name>-<sheet>.csv".
+        fmt = "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1"
+        cmd = [exe, "--headless", "--norestore", f"-env:UserInstallation={profile.as_uri()}",
+               "--convert-to", fmt, "--outdir", str(out), str(path)]
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=240)
+        sheets = {}
+        for file in out.glob(f"{path.stem}-*.csv"):
+            with open(file, encoding="utf-8", newline="") as handle:
+                sheets[file.stem[len(path.stem) + 1:]] = list(csv.reader(handle))
+        # soffice can exit 0 after "source file could not be loaded": trust only the output files.
+        assert sheets, f"LibreOffice could not convert {path.name}: {proc.stdout}{proc.stderr}"
+        return sheets
+
+    return convert

@@ -12,11 +12,16 @@ from typing import Iterable
 
 from workbook import schema as S
 from workbook.changes import ChangeSet, ReportSheet
+from workbook.formulas import Formula
 from workbook.xlsxpatch import looks_like_formula
 
 
-def excel_value(value):
-    """A value as xlwings should write it: text that looks like a formula gets Excel's ' prefix."""
+def excel_value(value, formulas: bool = True):
+    """A value as xlwings should write it: text that looks like a formula gets Excel's ' prefix;
+    a program Formula is written as its formula, or as its value where UDFs do not exist
+    (``formulas=False``: macOS Excel)."""
+    if isinstance(value, Formula):
+        return value.excel if formulas else excel_value(value.value)
     if isinstance(value, str) and looks_like_formula(value):
         return "'" + value
     return value
@@ -93,8 +98,11 @@ def _formula_rows(sheet, col: int, rows: list[int]) -> set[int]:
     return {first + i for i, row in enumerate(formulas or []) if isinstance(row[0], str) and row[0].startswith("=")}
 
 
-def apply_to_book(book, snapshot, changes: ChangeSet) -> int:
-    """Write ``changes`` into the live ``book``; return the number of Excel calls made."""
+def apply_to_book(book, snapshot, changes: ChangeSet, *, formulas: bool = True) -> int:
+    """Write ``changes`` into the live ``book``; return the number of Excel calls made.
+
+    ``formulas=False`` writes each program Formula's value instead (Excel without UDFs: macOS).
+    """
     calls = 0
     for name, sc in changes.sheets.items():
         if sc.is_empty:
@@ -104,13 +112,16 @@ def apply_to_book(book, snapshot, changes: ChangeSet) -> int:
         data = snapshot[name]
         for header, by_row in sc.cells.items():
             col = data.columns[header] + 1
-            plan = bridged(by_row, data, header)
-            if sum(1 for _ in runs(plan)) > 2 and sheet_schema.column(header).kind in ROUND_TRIP_KINDS:
+            # A column holding program formulas is never bridged: a gap cell's formula would be
+            # overwritten with its value.
+            has_formulas = any(isinstance(v, Formula) for v in by_row.values())
+            plan = by_row if has_formulas else bridged(by_row, data, header)
+            if not has_formulas and sum(1 for _ in runs(plan)) > 2 and sheet_schema.column(header).kind in ROUND_TRIP_KINDS:
                 plan = bridged(by_row, data, header, _formula_rows(sheet, col, list(by_row)))
                 calls += 1
             for start, values in runs(plan):
                 target = sheet.range((start, col), (start + len(values) - 1, col))
-                target.value = [[excel_value(v)] for v in values]
+                target.value = [[excel_value(v, formulas)] for v in values]
                 calls += 1
         width = max(data.width, max(data.columns.values(), default=0) + 1)
         if sc.rebuild is not None:
@@ -125,7 +136,7 @@ def apply_to_book(book, snapshot, changes: ChangeSet) -> int:
             for values in rows:
                 line = [None] * width
                 for header, value in values.items():
-                    line[data.columns[header]] = excel_value(value)
+                    line[data.columns[header]] = excel_value(value, formulas)
                 block.append(line)
             sheet.range((first, 1), (first + len(block) - 1, width)).value = block
             calls += 1

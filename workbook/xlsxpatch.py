@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 from lxml import etree
 
+from workbook.formulas import Formula
 from workbook.styles import Look, StyleBook
 
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -199,6 +200,8 @@ class CellWriter:
         self._date_style = date_style
 
     def xml(self, ref: str, value, style: int) -> bytes:
+        if isinstance(value, Formula):
+            return self._formula_xml(ref, value, style)
         s = f' s="{style}"' if style else ""
         if is_empty(value):
             return f'<c r="{ref}"{s}/>'.encode()
@@ -221,6 +224,23 @@ class CellWriter:
             s = f' s="{style}"'
         space = ' xml:space="preserve"' if text != text.strip() else ""
         return (f'<c r="{ref}"{s} t="inlineStr"><is><t{space}>{escape(text)}</t></is></c>').encode()
+
+    def _formula_xml(self, ref: str, formula: Formula, style: int) -> bytes:
+        """A formula cell with its cached value, the way Excel stores one it has calculated."""
+        f = f"<f>{escape(excel_text(formula.text))}</f>"
+        value = formula.value
+        if is_empty(value):
+            s = f' s="{style}"' if style else ""
+            return f'<c r="{ref}"{s} t="str">{f}<v></v></c>'.encode()
+        plain = self.xml(ref, value, style)  # the value's own cell: its type and format
+        if plain.endswith(b"/>"):  # a value with no cell content (infinity)
+            return self._formula_xml(ref, Formula(formula.text), style)
+        if b't="inlineStr"' in plain:
+            text = escape(excel_text(fit_cell(str(value))))
+            head = plain[: plain.index(b" t=")].decode()
+            return f'{head} t="str">{f}<v>{text}</v></c>'.encode()
+        head, rest = plain.split(b">", 1)
+        return head + b">" + f.encode() + rest
 
 
 # ---- sheet patching -----------------------------------------------------------------------------
