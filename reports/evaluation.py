@@ -204,11 +204,13 @@ def comparison_charts(rows: list[dict]) -> dict:
     series = ("基线期", "评估期")
     rates_before, rates_after = _pair(rows, ("客户满意度(CSAT)", "投诉重复率"), 100)
     scores_before, scores_after = _pair(rows, ("满意度得分", "NPS"))
-    cx = charts.compare_bars(
-        "evaluation-cx", "客户体验：基线期与评估期对比", ["CSAT(%)", "满意度得分", "NPS", "投诉重复率(%)"],
-        [(series[0], [rates_before[0], scores_before[0], scores_before[1], rates_before[1]]),
-         (series[1], [rates_after[0], scores_after[0], scores_after[1], rates_after[1]])],
-        lambda v: f"{v:.1f}", caption="CSAT 与投诉重复率为百分比，满意度得分与 NPS 为分值")
+    cx = charts.panel_bars(
+        "evaluation-cx", "客户体验：基线期与评估期对比", [
+            ("CSAT（%）", [rates_before[0], rates_after[0]], lambda v: f"{v:.1f}%"),
+            ("投诉重复率（%）", [rates_before[1], rates_after[1]], lambda v: f"{v:.1f}%"),
+            ("满意度得分（分）", [scores_before[0], scores_after[0]], lambda v: f"{v:.1f}"),
+            ("NPS（分）", [scores_before[1], scores_after[1]], lambda v: f"{v:.1f}")],
+        series, caption="每项指标各用一根纵轴；投诉重复率越低越好，其余越高越好")
     hours_names = ("投诉平均首次响应时长", "平均首次响应时长", "平均解决时长")
     before, after = _pair(rows, hours_names)
     ops = charts.compare_bars(
