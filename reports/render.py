@@ -8,7 +8,9 @@ workbook is never written: the steps run on a ``Work`` in memory and nothing is 
 from __future__ import annotations
 
 import datetime as dt
+import html
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import Callable
@@ -56,6 +58,49 @@ def environment() -> jinja2.Environment:
 
 _ENV: jinja2.Environment | None = None
 
+REFLOW_COLUMNS = 4  # a table this wide, or one with a long-text column, becomes cards on a phone (report.css)
+_TABLE = re.compile(r'<div class="table-wrap"><table>(.*?)</table></div>', re.S)
+_HEADER_CELL = re.compile(r"<th\b[^>]*>(.*?)</th>", re.S)
+_ROW = re.compile(r"<tr\b[^>]*>.*?</tr>", re.S)
+_DATA_CELL = re.compile(r"<td\b([^>]*)>")
+_COLSPAN = re.compile(r'colspan="(\d+)"')
+_MARKUP = re.compile(r"<[^>]+>")
+_LONG_TEXT = re.compile(r'<td class="(?:wide|text)"')
+
+
+def label_cells(page: str) -> str:
+    """Give every data cell of a wide table its column header as ``data-label`` and mark the table
+    ``reflow``, so that on a phone each row can be shown as a card of labelled lines (CSS only).
+
+    The headers are the table's own ``<th>`` texts (already escaped); a cell spanning columns
+    (a group row) gets no label. Narrow tables of short values (counts and shares) stay tables."""
+    def one_table(match: re.Match) -> str:
+        body = match.group(1)
+        if "</thead>" not in body:
+            return match.group(0)
+        head, _, rows = body.partition("</thead>")
+        headers = [html.unescape(_MARKUP.sub("", h)).strip() for h in _HEADER_CELL.findall(head)]
+        if len(headers) < REFLOW_COLUMNS and not _LONG_TEXT.search(rows):
+            return match.group(0)
+
+        def one_row(row: re.Match) -> str:
+            column = 0
+
+            def one_cell(cell: re.Match) -> str:
+                nonlocal column
+                attributes = cell.group(1)
+                span = _COLSPAN.search(attributes)
+                label = headers[column] if column < len(headers) and not span else ""
+                column += int(span.group(1)) if span else 1
+                return f'<td{attributes} data-label="{html.escape(label)}">' if label else cell.group(0)
+
+            return _DATA_CELL.sub(one_cell, row.group(0))
+
+        return (f'<div class="table-wrap reflow"><table class="reflow">{head}</thead>'
+                f"{_ROW.sub(one_row, rows)}</table></div>")
+
+    return _TABLE.sub(one_table, page)
+
 
 def render_html(kind: str, context: dict) -> str:
     """The HTML of report ``kind`` for ``context`` (pure)."""
@@ -64,7 +109,7 @@ def render_html(kind: str, context: dict) -> str:
         raise ReportError(f"未知的报告类型“{kind}” — 可选：{'、'.join(KINDS)}")
     if _ENV is None:
         _ENV = environment()
-    return _ENV.get_template(f"{kind}.html").render(context | {"kind": kind})
+    return label_cells(_ENV.get_template(f"{kind}.html").render(context | {"kind": kind}))
 
 
 # ---- the shell ---------------------------------------------------------------------------------
