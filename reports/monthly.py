@@ -26,10 +26,16 @@ from reports import formatting as F
 from reports.common import cell, customer_rows, header
 from workbook import schema as S
 
-LIST_LIMIT = 50  # rows of a detail list before "另有 N 条未列出"
+LIST_LIMIT = 50  # rows of a detail list (the appendix) before "另有 N 条未列出"
+BRIEF_LIMIT = 10  # rows of a list in the body of the report; the full list is in the appendix
 UNSATISFIED_BELOW = 7  # seed 001: a score below 7 starts re-handling
 COMPLAINT_COLUMNS = ("服务工单号", "受理时间", "客户名称/姓名", "联系方式", "地址", "所属店铺/区域", "购买产品型号",
                      "二级标签", "问题描述", "当前状态", "处理人")
+COMPLAINT_HEADERS = ["工单号", "受理时间", "客户", "联系方式", "地址（至区县）", "店铺/区域", "产品型号", "二级标签",
+                     "问题描述", "当前状态", "处理人"]
+# The body lists the open complaints with what a manager acts on; the appendix has every column.
+BRIEF_COMPLAINT_COLUMNS = ("服务工单号", "受理时间", "所属店铺/区域", "二级标签", "问题描述", "当前状态", "处理人")
+BRIEF_COMPLAINT_HEADERS = ["工单号", "受理时间", "店铺/区域", "二级标签", "问题描述", "当前状态", "处理人"]
 SURVEY_COLUMNS = ("工单号", "回访时间", "回访对象", "总体满意度", "推荐意愿", "改进建议", "二次处理工单号")
 
 
@@ -58,6 +64,32 @@ def target_rows(kpis: Mapping, targets: Mapping) -> list[dict]:
                      "target": f"{target.compare} {F.value(kind, target.value)}" if target else "—",
                      "verdict": outcome, "verdict_class": F.verdict_class(outcome) if outcome else ""})
     return rows
+
+
+HEADLINES = (  # (card label, KPI目标 指标 whose verdict colours the card, kpi key, format)
+    ("平均首次响应", "平均首次响应时长(小时)", "first_response_hours_avg", F.hours),
+    ("平均解决时长", "平均解决时长(小时)", "resolution_hours_avg", F.hours),
+    ("客户满意度(CSAT)", "客户满意度(CSAT)", "csat_rate", F.rate),
+    ("NPS", "NPS", "nps", F.points),
+    ("超时率", "超时率", "overdue_rate", F.rate),
+)
+
+
+def headline_cards(kpis: Mapping, targets: list[dict]) -> list[dict]:
+    """The headline cards: volumes, then the key figures coloured by their KPI目标 verdict
+    (green 达标, red 未达标, grey 无数据 or no target) — the same verdicts as section 一."""
+    verdicts = {row["name"]: (row["verdict"], row["target"]) for row in targets}
+    cards = [
+        {"label": "受理工单", "value": F.count(kpis["tickets"]), "class": ""},
+        {"label": "已完成", "value": F.count(kpis["completed"]), "class": ""},
+        {"label": "当前积压", "value": F.count(kpis["backlog"]), "class": "warn" if kpis["backlog"] else ""},
+    ]
+    for label, target_name, key, fmt in HEADLINES:
+        outcome, target = verdicts.get(target_name, ("", "—"))
+        note = f"{outcome}（目标 {target}）" if outcome in (F.MET, F.MISSED) else ""
+        cards.append({"label": label, "value": fmt(kpis[key]), "note": note,
+                      "class": F.verdict_class(outcome) if outcome else ""})
+    return cards
 
 
 def sla_rows(kpis: Mapping, targets: Mapping) -> list[dict]:
@@ -111,19 +143,42 @@ def _limited(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     return frame.head(LIST_LIMIT), max(0, len(frame) - LIST_LIMIT)
 
 
-def month_complaints(frames: Mapping[str, pd.DataFrame], first: dt.date, last: dt.date) -> tuple[list[list[str]], int]:
+def month_complaints(frames: Mapping[str, pd.DataFrame], first: dt.date, last: dt.date) -> dict:
+    """The month's complaints: in the body, the count by 二级标签 and the open ones (oldest first,
+    at most BRIEF_LIMIT); in the appendix, every complaint (at most LIST_LIMIT)."""
     intake = sheet_frame(frames, S.INTAKE)
     chosen = intake[within(intake["受理时间"], first, last) & (intake["需求类型"] == "投诉类")]
-    chosen, more = _limited(chosen.sort_values("受理时间", kind="stable"))
-    return customer_rows(chosen, COMPLAINT_COLUMNS), more
+    chosen = chosen.sort_values("受理时间", kind="stable")
+    still_open = chosen[chosen["当前状态"].isin(S.OPEN_STATES)]
+    labels = chosen["二级标签"].where(chosen["二级标签"].notna() & (chosen["二级标签"].astype(str) != ""), "（未填）")
+    listed, more = _limited(chosen)
+    return {
+        "headers": COMPLAINT_HEADERS,
+        "brief_headers": BRIEF_COMPLAINT_HEADERS,
+        "total": len(chosen),
+        "open_count": len(still_open),
+        "by_label": _share_rows(labels.value_counts().to_dict(), len(chosen)),
+        "open_rows": customer_rows(still_open.head(BRIEF_LIMIT), BRIEF_COMPLAINT_COLUMNS),
+        "open_more": max(0, len(still_open) - BRIEF_LIMIT),
+        "rows": customer_rows(listed, COMPLAINT_COLUMNS),
+        "more": more,
+    }
 
 
-def unsatisfied_surveys(frames: Mapping[str, pd.DataFrame], first: dt.date, last: dt.date) -> tuple[list[list[str]], int]:
+def unsatisfied_surveys(frames: Mapping[str, pd.DataFrame], first: dt.date, last: dt.date) -> dict:
+    """The month's low-score surveys, lowest first: BRIEF_LIMIT in the body, the rest in the appendix."""
     surveys = sheet_frame(frames, S.SURVEY)
     scores = surveys[["服务态度评分", "专业能力评分", "解决效率评分", "总体满意度"]].min(axis=1)
     chosen = surveys[within(surveys["回访时间"], first, last) & (scores < UNSATISFIED_BELOW)]
-    chosen, more = _limited(chosen.sort_values(["总体满意度", "回访时间"], kind="stable"))
-    return customer_rows(chosen, SURVEY_COLUMNS), more
+    chosen = chosen.sort_values(["总体满意度", "回访时间"], kind="stable")
+    listed, more = _limited(chosen)
+    return {
+        "headers": ["工单号", "回访时间", "回访对象", "总体满意度", "推荐意愿", "改进建议", "二次处理工单号"],
+        "total": len(chosen),
+        "brief": customer_rows(chosen.head(BRIEF_LIMIT), SURVEY_COLUMNS),
+        "rows": customer_rows(listed, SURVEY_COLUMNS),
+        "more": more,
+    }
 
 
 def monthly_charts(kpis: Mapping, sla: list[dict], days: list[str], per_day: list[int]) -> dict:
@@ -166,9 +221,8 @@ def monthly_context(frames: Mapping[str, pd.DataFrame], settings, *, now: dt.dat
     outcome, sentence = deadline_verdict(last, deadline, now)
     alerts = evaluate_triggers(frames, now=now, settings_or_thresholds=settings, kpis=kpis)
     sla = sla_rows(kpis, targets)
+    target_list = target_rows(kpis, targets)
     days, per_day = daily_volume(frames, first, last)
-    complaints, more_complaints = month_complaints(frames, first, last)
-    surveys, more_surveys = unsatisfied_surveys(frames, first, last)
     total = kpis["tickets"]
     k = kpis
     return {
@@ -178,17 +232,8 @@ def monthly_context(frames: Mapping[str, pd.DataFrame], settings, *, now: dt.dat
         "has_data": bool(total),
         "deadline": {"verdict": outcome, "class": F.verdict_class(outcome), "sentence": sentence,
                      "date": f"{deadline:%Y-%m-%d}"},
-        "cards": [
-            {"label": "受理工单", "value": F.count(total), "class": ""},
-            {"label": "已完成", "value": F.count(k["completed"]), "class": ""},
-            {"label": "当前积压", "value": F.count(k["backlog"]), "class": "warn" if k["backlog"] else ""},
-            {"label": "平均首次响应", "value": F.hours(k["first_response_hours_avg"]), "class": ""},
-            {"label": "平均解决时长", "value": F.hours(k["resolution_hours_avg"]), "class": ""},
-            {"label": "客户满意度(CSAT)", "value": F.rate(k["csat_rate"]), "class": ""},
-            {"label": "NPS", "value": F.points(k["nps"]), "class": ""},
-            {"label": "超时率", "value": F.rate(k["overdue_rate"]), "class": ""},
-        ],
-        "targets": target_rows(kpis, targets),
+        "cards": headline_cards(kpis, target_list),
+        "targets": target_list,
         "volume": {
             "summary": [
                 {"name": "本月受理工单", "value": F.count(total)},
@@ -229,11 +274,8 @@ def monthly_context(frames: Mapping[str, pd.DataFrame], settings, *, now: dt.dat
                     {"name": p["name"], "count": F.count(p["count"]), "share": F.rate(p["count"] / total)}
                     for p in k["top_product_models"]]}],
         "staff": staff_rows(kpis),
-        "complaints": {"headers": ["工单号", "受理时间", "客户", "联系方式", "地址（至区县）", "店铺/区域", "产品型号",
-                                   "二级标签", "问题描述", "当前状态", "处理人"],
-                       "rows": complaints, "more": more_complaints},
-        "surveys": {"headers": ["工单号", "回访时间", "回访对象", "总体满意度", "推荐意愿", "改进建议", "二次处理工单号"],
-                    "rows": surveys, "more": more_surveys},
+        "complaints": month_complaints(frames, first, last),
+        "surveys": unsatisfied_surveys(frames, first, last),
         "alerts": [{"name": a.name, "verdict": a.verdict, "class": F.verdict_class(a.verdict),
                     "explanation": a.explanation} for a in alerts],
         "charts": monthly_charts(kpis, sla, days, per_day),
