@@ -568,7 +568,7 @@ BOARD_METRICS: tuple[tuple[str, str, str, str, str], ...] = (
     ("客户体验", "NPS", "nps", "points", "推荐者(9–10分)占比−贬损者(0–6分)占比"),
     ("客户体验", "投诉重复率", "complaint_repeat_rate", "rate", "同一客户（联系方式）30天内再次投诉的占比"),
     ("回访调研", "回访完成率", "callback_completion_rate", "rate", "回访计划中应回访日期在本期且已到期的任务，按期完成回访的占比"),
-    ("回访调研", "调研样本率", "survey_sample_rate", "rate", "本期调研份数÷本期客户数（种子文档000：≥10%）"),
+    ("回访调研", "调研样本率", "survey_sample_rate", "rate", "本期调研份数÷本期客户数（检查单要求≥10%）"),
     ("服务成本", "服务总成本(元)", "cost_total", "money", "差旅费+配件/维修费+赔偿金额"),
     ("服务成本", "单均成本(元)", "cost_per_ticket", "money", "（差旅费+配件/维修费+赔偿金额）÷工单量"),
 )

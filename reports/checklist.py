@@ -178,7 +178,7 @@ def checklist_context(frames: Mapping[str, pd.DataFrame], *, now: dt.datetime, s
     states = [{"state": s, "count": n, "class": F.verdict_class(s)} for s, n in summary["states"].items()]
     return {
         "meta": header("执行检查与整改报告", now=now, source=source, problems=problems,
-                       subtitle="售后服务流程优化执行检查表（种子文档000）的检查结果与整改跟踪"),
+                       subtitle="售后服务流程优化执行检查表的检查结果与整改跟踪"),
         "present": present,
         "summary": summary,
         "cards": [
