@@ -8,40 +8,22 @@ and landline), and likely duplicates (same phone and model, similar description,
 from __future__ import annotations
 
 import difflib
-import re
 
 import numpy as np
 import pandas as pd
 
 from macros.work import Work
+from udfs.values import phone_key, phone_problem
 from workbook import Problem
 from workbook import schema as S
 from workbook.problems import WARNING
 
 INTAKE = S.INTAKE.name
 
-# Mainland mobile: 11 digits starting 13–19 (optionally +86/0086). Landline: area code 0XX/0XXX,
-# 7–8 digit number, optional extension. Service numbers: 400/800-XXX-XXXX.
-MOBILE = re.compile(r"^(?:\+?86)?1[3-9]\d{9}$")
-LANDLINE = re.compile(r"^0\d{2,3}-?[2-9]\d{6,7}(?:-\d{1,6})?$")
-SERVICE = re.compile(r"^[48]00-?\d{3}-?\d{4}$")
-
-
-def normalize_phone(text: str) -> str:
-    return re.sub(r"[\s()（）]", "", text).replace("—", "-").replace("－", "-")
-
-
-def phone_problem(text: str | None) -> str | None:
-    """Why ``text`` is not a plausible mainland phone number, or None if it is."""
-    if text is None:
-        return None
-    phone = normalize_phone(text)
-    digits = phone.replace("-", "").lstrip("+")
-    if MOBILE.match(digits) or LANDLINE.match(phone) or LANDLINE.match(digits) or SERVICE.match(phone):
-        return None
-    if digits.isdigit() and digits.startswith("1"):
-        return f"手机号应为11位（现为{len(digits)}位）"
-    return "电话格式不正确（手机11位，座机如 021-12345678）"
+# Phone numbers are read by udfs.values (one rule for the checks, the KPIs and the masking):
+# mainland mobile (11 digits, 13–19, optionally +86/0086/86), landline (area code 0XX/0XXX, 7–8
+# digit number, optional extension) and 400/800 service numbers.
+# The duplicate key is phone_key: "+86 138 1234 5678" and "13812345678" are one phone.
 
 
 def similar(a: str | None, b: str | None, threshold: float = 0.6) -> bool:
@@ -108,7 +90,7 @@ def likely_duplicates(tickets: pd.DataFrame, window: pd.Timedelta):
     """(row, earlier row, hours apart) for tickets repeating an earlier one within ``window``."""
     keyed = tickets[["联系方式", "购买产品型号", "受理时间", "问题描述"]].dropna(
         subset=["联系方式", "购买产品型号", "受理时间"])
-    keyed = keyed.assign(phone=keyed["联系方式"].map(normalize_phone))
+    keyed = keyed.assign(phone=keyed["联系方式"].map(phone_key))
     counts = keyed.groupby(["phone", "购买产品型号"])["受理时间"].transform("size")
     keyed = keyed[counts > 1].sort_values("受理时间")
     for _key, group in keyed.groupby(["phone", "购买产品型号"]):

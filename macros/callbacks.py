@@ -24,8 +24,7 @@ from workbook.problems import WARNING
 INTAKE = S.INTAKE.name
 SURVEY = S.SURVEY.name
 PLAN = S.CALLBACK_PLAN.name
-SCORES = ("服务态度评分", "专业能力评分", "解决效率评分", "总体满意度")
-LOW_SCORE = 7
+SCORES = S.SURVEY_SCORES
 DONE_STATES = ("已回访", "无法联系", "客户拒访")
 KIND_OF_TYPE = {"维修类": ("维修回访", "WX"), "投诉类": ("投诉回访", "TS")}
 NEW_PURCHASE = ("新购回访", "XG")
@@ -35,7 +34,7 @@ COPIED = ("客户名称/姓名", "联系方式", "地址", "所属店铺/区域"
 def followups_step(work: Work) -> None:
     """Open a 二次处理 ticket for each survey scoring below 7 that has none yet."""
     surveys = work.frame(SURVEY)
-    low = surveys[(surveys[list(SCORES)] < LOW_SCORE).any(axis=1) & surveys["二次处理工单号"].isna()]
+    low = surveys[S.low_score_surveys(surveys) & surveys["二次处理工单号"].isna()]
     if low.empty:
         return
     tickets = work.frame(INTAKE)
@@ -49,7 +48,7 @@ def followups_step(work: Work) -> None:
                           for k in SCORES if not pd.isna(survey[k]))
         values = {
             "受理时间": received, "登记时间": pd.Timestamp(work.now),
-            "问题描述": f"满意度回访评分低于{LOW_SCORE}分（{scores}）" + (
+            "问题描述": f"满意度回访评分低于{S.SURVEY_LOW_SCORE}分（{scores}）" + (
                 f"；客户建议：{survey['改进建议']}" if survey["改进建议"] else ""),
             "需求来源": "电话", "需求类型": "回访类", "二级标签": "二次处理", "紧急程度": "一般",
             "当前状态": "待分配", "关联工单号": survey["工单号"],
@@ -72,7 +71,7 @@ def followups_step(work: Work) -> None:
     work.frames[INTAKE] = combined
     for (row, _survey), label in zip(low.iterrows(), labels):
         surveys.at[row, "二次处理工单号"] = numbers[label]
-    work.lines.append(f"二次处理：{len(low)} 份评分低于{LOW_SCORE}分的调研已开二次处理工单")
+    work.lines.append(f"二次处理：{len(low)} 份评分低于{S.SURVEY_LOW_SCORE}分的调研已开二次处理工单")
 
 
 def callback_tasks_step(work: Work) -> None:

@@ -62,8 +62,7 @@ def rule_for(request_type: str, subtag: str | None, description: str | None,
 
 def open_mask(tickets: pd.DataFrame) -> pd.Series:
     """Tickets still being worked on: not finished and not closed."""
-    state = tickets["当前状态"]
-    return tickets["完成时间"].isna() & ~state.isin(["已完成", "已关闭"])
+    return S.open_tickets(tickets)
 
 
 def new_ticket_numbers(tickets: pd.DataFrame, rows: list[int]) -> dict[int, str]:

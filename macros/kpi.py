@@ -43,14 +43,14 @@ None):
   % of surveys with 推荐意愿 9–10 minus % with 0–6, among those with a 推荐意愿
   (``nps_responses``), in points.
 - ``complaint_repeat_rate``: of the period's complaints with a 联系方式, the share whose customer
-  (same phone, digits only) had filed another complaint in the 30 days (30 × 24 h) before, at any
+  (same phone: ``udfs.values.phone_key``, so "+86 138 1234 5678" is 13812345678) had filed another complaint in the 30 days (30 × 24 h) before, at any
   date — also before the period; ``complaint_repeats`` is the numerator.
 - ``staff_count``: distinct 处理人 of the period's tickets; ``tickets_per_staff`` = tickets / that.
 - ``callbacks_due`` / ``callback_completion_rate``: 回访计划 tasks whose 应回访日期 is in the period
   and that are done or already past due at ``now`` (a task due today or later that is still open
   can still be done on time and is not counted); completed = 实际回访时间 on or before the
   应回访日期 (compared by date) and 回访状态 已回访 or blank. 无法联系/客户拒访 count as not done.
-- ``customers``: distinct customers of the period's tickets (联系方式 digits; the name when the
+- ``customers``: distinct customers of the period's tickets (联系方式 by ``phone_key``; the name when the
   phone is blank); ``survey_sample_rate`` = ``surveys`` / ``customers``.
 - ``cost_travel`` / ``cost_parts_repair`` / ``cost_compensation`` / ``cost_total``: sums of
   差旅费, 配件/维修费 and 赔偿金额 over the 服务过程记录表 rows of the period's tickets;
@@ -66,7 +66,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import re
 from typing import Iterable, Mapping, Sequence
 
 import numpy as np
@@ -75,13 +74,14 @@ import pandas as pd
 from udfs.calendar import BusinessCalendar
 from udfs.errors import BatchError
 from udfs.sla import working_hours_between_many
+from udfs.values import is_blank, phone_key
 from workbook import schema as S
 from workbook.styles import Look
 
 BLANK_LABEL = "（未填写）"
 STAGES = S.SLA_STAGES
 OVERDUE_STATES = ("已超时", "超时完成")
-DONE_STATES = ("已完成", "已关闭")
+DONE_STATES = S.CLOSED_STATES
 STAGE_EVENTS = {  # stage → the intake column that records the stage's event
     "登记": "登记时间", "分配": "分配时间", "首次响应": "首次响应时间", "解决": "完成时间",
     "结果反馈": "结果反馈时间",
@@ -91,7 +91,6 @@ UNUSED_INTAKE_COLUMNS = frozenset({"地址", "购买日期", "保修状态", "�
 REPEAT_WINDOW = pd.Timedelta(days=30)
 TOP_N = 5
 _HOUR = np.timedelta64(1, "h")
-_NOT_DIGIT = re.compile(r"\D")
 
 
 # ---- frames -----------------------------------------------------------------------------------
@@ -144,20 +143,12 @@ def within(moments: pd.Series, start: dt.date, end: dt.date) -> pd.Series:
 
 
 def customer_key(phones: pd.Series, names: pd.Series | None = None) -> pd.Series:
-    """A customer's identity: the phone's digits, else the name (None when both are blank)."""
-    keys = [_digits(p) for p in phones.to_numpy(dtype=object)]
+    """A customer's identity: the phone's key (udfs.values.phone_key: "+86 138 1234 5678" is
+    13812345678), else the name (None when both are blank)."""
+    keys = [phone_key(p) for p in phones.to_numpy(dtype=object)]
     if names is not None:
         keys = [k if k else _name(n) for k, n in zip(keys, names.to_numpy(dtype=object))]
     return pd.Series(keys, index=phones.index, dtype=object)
-
-
-def _digits(phone) -> str | None:
-    if isinstance(phone, str):
-        digits = phone if phone.isdigit() else _NOT_DIGIT.sub("", phone)
-        return digits or None
-    if isinstance(phone, (int, np.integer)) or (isinstance(phone, float) and phone.is_integer()):
-        return str(int(phone))  # a phone typed as a number
-    return None
 
 
 def _name(name) -> str | None:
@@ -195,7 +186,7 @@ def _share(hits: int, total: int) -> float | None:
 def _counts(values: pd.Series, declared: Sequence[str] = ()) -> dict[str, int]:
     """{value: count}: declared values first in their order (0 when absent), then the rest by count."""
     found = values.value_counts(dropna=False)
-    labels = [BLANK_LABEL if _is_blank(v) else str(v).strip() for v in found.index]
+    labels = [BLANK_LABEL if is_blank(v) else str(v).strip() for v in found.index]
     found = pd.Series(found.to_numpy(), index=labels).groupby(level=0).sum()
     out = {name: int(found.get(name, 0)) for name in declared}
     rest = found.drop([n for n in declared if n in found.index])
@@ -203,10 +194,6 @@ def _counts(values: pd.Series, declared: Sequence[str] = ()) -> dict[str, int]:
         ["count", "name"], ascending=[False, True], kind="stable")
     out.update({str(n): int(c) for n, c in zip(rest["name"], rest["count"])})
     return out
-
-
-def _is_blank(value) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value)) or str(value).strip() == ""
 
 
 def _top(values: pd.Series, n: int = TOP_N) -> list[dict]:
@@ -455,9 +442,7 @@ def compute_kpis(frames: Mapping[str, pd.DataFrame], start: dt.date, end: dt.dat
     assessed, overdue = overdue_flags(tickets, events, now)
 
     received_by_now = intake["受理时间"].notna() & (intake["受理时间"] <= pd.Timestamp(now))
-    state = intake["当前状态"].to_numpy(dtype=object)
-    closed = (state == DONE_STATES[0]) | (state == DONE_STATES[1])
-    open_now = received_by_now & intake["完成时间"].isna() & ~closed
+    open_now = received_by_now & S.open_tickets(intake)
 
     surveys = all_surveys[within(all_surveys["回访时间"], start, end)]
     overall = surveys["总体满意度"].dropna()

@@ -69,10 +69,11 @@ TRAINING_PASS_RATE = 0.95  # 考核合格率≥95%
 PILOT_IMPROVEMENT = 0.20  # 试点问题解决率提升≥20% (relative)
 ANOMALY_RESPONSE_HOURS = 24  # 异常问题24小时内响应
 COLLABORATION_WORKING_DAYS = 3  # 协作问题在3个工作日内解决
-COMPLAINT_RESPONSE_CUT = 0.30  # 投诉首次响应缩短率
-FCR_TARGET = 0.85  # 一次性问题解决率
-CSAT_POINTS = 10.0  # CSAT提升(百分点)
-SAMPLE_RATE = 0.10  # 调研样本率
+# The KPI目标 defaults (workbook.schema.TARGET_DEFAULTS), one home for the seed's numbers.
+COMPLAINT_RESPONSE_CUT = S.TARGET_DEFAULTS["投诉首次响应缩短率"][0]  # 0.30
+FCR_TARGET = S.TARGET_DEFAULTS["一次性问题解决率"][0]  # 0.85
+CSAT_POINTS = float(S.TARGET_DEFAULTS["CSAT提升(百分点)"][0])  # 10 points
+SAMPLE_RATE = S.TARGET_DEFAULTS["调研样本率"][0]  # 0.10
 
 MISSING_OWNER = "不合格项须指定整改责任人和整改期限"
 
@@ -541,14 +542,9 @@ def measure_survey_sample(tickets: pd.DataFrame, surveys: pd.DataFrame, evaluati
 # checklist_step: 执行检查表
 # ============================================================================================
 def _target(work: Work, name: str, default: float) -> float:
-    """A KPI目标 value (a percentage typed as 85 read as 0.85), else the seed's default."""
+    """A KPI目标 value (Settings reads a percentage typed as 85 as 0.85), else the seed's default."""
     target = work.settings.targets.get(name)
-    if target is None:
-        return default
-    value = target.value
-    if target.unit == "%" and value > 1:
-        value /= 100
-    return value
+    return default if target is None else target.value
 
 
 def _sheets_missing(work: Work, *names: str) -> Measurement | None:

@@ -12,6 +12,7 @@ import pandas as pd
 from udfs.calendar import BusinessCalendar
 from udfs.policy import HEADERS, SlaRule, find_rule, rules_from_rows
 from udfs.errors import CalendarError
+from udfs.values import as_share, excel_serial_to_datetime, parse_number
 from workbook import Problem, Snapshot
 from workbook import schema as S
 from workbook.problems import ERROR, WARNING
@@ -65,7 +66,8 @@ class Settings:
     def number(self, name: str, default: float) -> float:
         value = self.params.get(name)
         try:
-            number = float(value) if value not in (None, "") else default
+            number = parse_number(value)  # text too: "1,000", full-width digits (udfs.values)
+            number = default if number is None else number
             if not math.isfinite(number):  # "nan", "inf" parse as floats but mean nothing here
                 raise ValueError(value)
             return number
@@ -82,9 +84,11 @@ class Settings:
         if isinstance(value, dt.date):
             return value
         if isinstance(value, (int, float)):
-            from workbook.frames import excel_serial_to_datetime
-
-            return excel_serial_to_datetime(value).date()
+            moment = excel_serial_to_datetime(value)
+            if moment is None:
+                self.problems.append(Problem(S.PARAMS.name, None, name, value, "不是有效日期 — 请使用 YYYY-MM-DD", ERROR))
+                return None
+            return moment.date()
         from workbook.frames import parse_datetime_text
 
         parsed = parse_datetime_text(str(value))
@@ -215,9 +219,11 @@ def _warranty(snapshot: Snapshot) -> dict[str, float]:
 
 
 def _targets(snapshot: Snapshot) -> dict[str, Target]:
+    """KPI目标 rows; a target in % typed as a whole number is a percentage (85 → 0.85, udfs.values)."""
     frame = _frame(snapshot, S.KPI_TARGETS.name)
-    return {k: Target(float(v), c or "≥", u) for k, v, c, u in frame[["指标", "目标值", "比较", "单位"]].itertuples(
-        index=False, name=None) if k and not pd.isna(v)}
+    return {k: Target(as_share(float(v)) if u == "%" else float(v), c or "≥", u)
+            for k, v, c, u in frame[["指标", "目标值", "比较", "单位"]].itertuples(index=False, name=None)
+            if k and not pd.isna(v)}
 
 
 def _triggers(snapshot: Snapshot) -> dict[str, object]:

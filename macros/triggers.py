@@ -39,6 +39,7 @@ import pandas as pd
 
 from macros.kpi import sheet_frame, within
 from macros.settings import split_list
+from udfs.values import parse_number, parse_share
 from workbook import schema as S
 
 BENCHMARK = "行业响应基准(小时)"
@@ -51,7 +52,6 @@ NEGATIVE_WORDS = "负面关键词"
 SHARE_THRESHOLDS = (CONCENTRATION, NEGATIVE_SHARE)  # shares cannot exceed 100%
 DEFAULTS: dict[str, object] = {row[0]: row[1] for row in S.TRIGGER_ROWS}
 DEFAULTS[BENCHMARK] = next(row[1] for row in S.PARAMS_ROWS if row[0] == BENCHMARK)
-UNSATISFIED_BELOW = 7  # seed 001: a score below 7 starts re-handling
 
 
 @dataclass(frozen=True)
@@ -100,15 +100,12 @@ def thresholds_of(settings_or_thresholds) -> dict[str, object]:
 
 
 def _number(value, default, *, share: bool) -> float:
-    text = str(value).strip()
-    percent = text.endswith(("%", "％"))
+    """A threshold cell: "30%"/"30％" is 0.3; a share above 1 is a whole percentage (udfs.values)."""
     try:
-        number = float(text.rstrip("%％")) if isinstance(value, str) else float(value)
+        number = parse_share(value) if share else parse_number(value)
     except (TypeError, ValueError):
         return float(default)
-    if percent or (share and number > 1):
-        number /= 100
-    return number
+    return float(default) if number is None else number
 
 
 # ---- helpers ---------------------------------------------------------------------------------------
@@ -206,7 +203,7 @@ def negative_feedback(intake: pd.DataFrame, surveys: pd.DataFrame, start: dt.dat
     """The share of negative feedback that mentions any of the negative keywords."""
     period = f"{start:%Y-%m-%d} 至 {end:%Y-%m-%d}"
     name = "负面反馈关键词占比过高"
-    unhappy = surveys[within(surveys["回访时间"], start, end) & (surveys["总体满意度"] < UNSATISFIED_BELOW)]
+    unhappy = surveys[within(surveys["回访时间"], start, end) & (surveys["总体满意度"] < S.SURVEY_LOW_SCORE)]
     complaints = intake[within(intake["受理时间"], start, end) & (intake["需求类型"] == "投诉类")]
     suggestions, descriptions = _texts(unhappy["改进建议"]), _texts(complaints["问题描述"])
     texts = pd.concat([suggestions, descriptions], ignore_index=True)
@@ -217,7 +214,7 @@ def negative_feedback(intake: pd.DataFrame, surveys: pd.DataFrame, start: dt.dat
     hits = int(mentioned.sum())
     value = hits / len(texts)
     fired = value > share + 1e-9
-    explanation = (f"{period} 负面反馈 {len(texts)} 条（总体满意度<{UNSATISFIED_BELOW}分的改进建议 "
+    explanation = (f"{period} 负面反馈 {len(texts)} 条（总体满意度<{S.SURVEY_LOW_SCORE}分的改进建议 "
                    f"{len(suggestions)} 条、投诉描述 {len(descriptions)} 条），"
                    f"提及「{'」「'.join(words)}」的 {hits} 条，占 {_pct(value)}，"
                    + (f"超过 {_pct(share)}，触发。" if fired else f"未超过 {_pct(share)}，未触发。"))

@@ -34,15 +34,11 @@ DIMENSIONS = (CX, OPS, COST)
 UP, DOWN, NEUTRAL = "up", "down", None
 
 # Seed 000's improvement standards, used when the KPI目标 sheet has no row of that name.
-SEED_TARGETS = {
-    "投诉首次响应缩短率": Target(0.30, "≥", "%"),
-    "CSAT提升(百分点)": Target(10.0, "≥", "百分点"),
-    "一次性问题解决率": Target(0.85, "≥", "%"),
-}
+SEED_TARGETS = {name: Target(*S.TARGET_DEFAULTS[name])
+                for name in ("投诉首次响应缩短率", "CSAT提升(百分点)", "一次性问题解决率")}
 IMPROVEMENT_TARGETS = ("投诉首次响应缩短率", "CSAT提升(百分点)")
 TREND_MONTH_LIMIT = 24
 VOICES_LIMIT = 10
-UNSATISFIED_BELOW = 7  # seed 001: a score below 7 is an unsatisfied customer
 
 
 @dataclass(frozen=True)
@@ -132,13 +128,10 @@ def period_figures(frames: Mapping[str, pd.DataFrame], period: tuple[dt.date, dt
 
 
 def targets_of(settings) -> dict[str, Target]:
-    """KPI目标 targets, percentages typed as 85 read as 0.85, seed 000's standards filling gaps."""
+    """KPI目标 targets (Settings reads 85 % typed as 85 as 0.85), seed 000's standards filling gaps."""
     out = dict(SEED_TARGETS)
     for name, target in (getattr(settings, "targets", None) or {}).items():
-        value = target.value
-        if target.unit == "%" and value > 1:
-            value /= 100
-        out[name] = Target(value, target.compare, target.unit)
+        out[name] = Target(target.value, target.compare, target.unit)
     return out
 
 

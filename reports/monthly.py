@@ -28,7 +28,6 @@ from workbook import schema as S
 
 LIST_LIMIT = 50  # rows of a detail list (the appendix) before "另有 N 条未列出"
 BRIEF_LIMIT = 10  # rows of a list in the body of the report; the full list is in the appendix
-UNSATISFIED_BELOW = 7  # seed 001: a score below 7 starts re-handling
 COMPLAINT_COLUMNS = ("服务工单号", "受理时间", "客户名称/姓名", "联系方式", "地址", "所属店铺/区域", "购买产品型号",
                      "二级标签", "问题描述", "当前状态", "处理人")
 COMPLAINT_HEADERS = ["工单号", "受理时间", "客户", "联系方式", "地址（至区县）", "店铺/区域", "产品型号", "二级标签",
@@ -168,8 +167,7 @@ def month_complaints(frames: Mapping[str, pd.DataFrame], first: dt.date, last: d
 def unsatisfied_surveys(frames: Mapping[str, pd.DataFrame], first: dt.date, last: dt.date) -> dict:
     """The month's low-score surveys, lowest first: BRIEF_LIMIT in the body, the rest in the appendix."""
     surveys = sheet_frame(frames, S.SURVEY)
-    scores = surveys[["服务态度评分", "专业能力评分", "解决效率评分", "总体满意度"]].min(axis=1)
-    chosen = surveys[within(surveys["回访时间"], first, last) & (scores < UNSATISFIED_BELOW)]
+    chosen = surveys[within(surveys["回访时间"], first, last) & S.low_score_surveys(surveys)]
     chosen = chosen.sort_values(["总体满意度", "回访时间"], kind="stable")
     listed, more = _limited(chosen)
     return {
@@ -178,6 +176,7 @@ def unsatisfied_surveys(frames: Mapping[str, pd.DataFrame], first: dt.date, last
         "brief": customer_rows(chosen.head(BRIEF_LIMIT), SURVEY_COLUMNS),
         "rows": customer_rows(listed, SURVEY_COLUMNS),
         "more": more,
+        "below": S.SURVEY_LOW_SCORE,
     }
 
 

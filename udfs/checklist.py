@@ -55,7 +55,6 @@ from __future__ import annotations
 
 import math
 from datetime import date, datetime
-from numbers import Real
 from typing import Any, Callable
 
 import numpy as np
@@ -64,7 +63,7 @@ import xlwings as xw
 from udfs._excel import Cells, compute_cells, excel_calendar, excel_now
 from udfs.calendar import BusinessCalendar
 from udfs.errors import UdfError, show
-from udfs.values import is_blank, to_date, to_datetime
+from udfs.values import NotANumber, is_blank, parse_number, to_date, to_datetime
 
 __all__ = [
     "check_threshold",
@@ -124,19 +123,10 @@ def _number(value: Any, what: str) -> float | None:
         return None
     if isinstance(value, (bool, np.bool_)):
         raise ChecklistError(value, f"{what}「{show(value)}」不是数字 — 请填写数字，如 0.85 或 85%")
-    if isinstance(value, Real):
-        number = float(value)
-    elif isinstance(value, str):
-        text = value.strip().replace(",", "").replace("，", "")
-        scale = 1.0
-        if text.endswith(("%", "％")):
-            text, scale = text[:-1].strip(), 0.01
-        try:
-            number = float(text) * scale
-        except ValueError:
-            raise ChecklistError(value, f"{what}「{value}」不是数字 — 请填写数字，如 0.85 或 85%") from None
-    else:
-        raise ChecklistError(value, f"{what}「{show(value)}」不是数字 — 请填写数字，如 0.85 或 85%")
+    try:
+        number = parse_number(value)  # "85%", "85％", "1,234" (udfs.values)
+    except NotANumber:
+        raise ChecklistError(value, f"{what}「{show(value)}」不是数字 — 请填写数字，如 0.85 或 85%") from None
     if not math.isfinite(number):
         raise ChecklistError(value, f"{what}「{show(value)}」不是有限的数字 — 请检查公式")
     return number

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
 from udfs.errors import UdfError
-from udfs.values import is_blank
+from udfs.values import is_blank, parse_number, parse_share
 
 ALL = "全部"
 DEFAULT_WARNING = 0.8
@@ -58,11 +58,9 @@ def rules_from_rows(rows: Iterable[Iterable[Any]]) -> dict[tuple[str, str], SlaR
         if str(stage).strip() == HEADERS[0]:
             continue  # the header row
         try:
-            amount = float(amount)
-            warning = DEFAULT_WARNING if is_blank(warning) else float(warning)
+            amount = parse_number(amount)
+            warning = DEFAULT_WARNING if is_blank(warning) else parse_share(warning)  # 80 or "80％" is 80 %
         except (TypeError, ValueError):
             raise BadPolicy(row, f"时限“{amount}”或预警比例“{warning}”不是数字") from None
-        if warning > 1:
-            warning /= 100  # 80 typed for 80%
         out.setdefault((str(stage).strip(), str(scope).strip()), SlaRule(amount, str(unit).strip(), warning))
     return out

@@ -8,13 +8,13 @@ row, column, value and reason, and the typed cell is left empty (NaT/NaN/None).
 from __future__ import annotations
 
 import datetime as dt
-import math
 import re
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from udfs.values import NotANumber, as_share, excel_serial_to_datetime, is_blank, number_text
 from workbook import schema as S
 from workbook.problems import ERROR, NOTICE, WARNING, Problem
 
@@ -24,8 +24,6 @@ EXCEL_ERRORS = frozenset(
 )
 EARLIEST = dt.datetime(1990, 1, 1)
 LATEST = dt.datetime(2100, 1, 1)
-_EXCEL_EPOCH = dt.datetime(1899, 12, 30)
-_EXCEL_EPOCH_1904 = dt.datetime(1904, 1, 1)
 
 
 class ExcelError(str):
@@ -61,11 +59,6 @@ class SheetData:
         return {p.row for p in self.problems if p.column == header and p.level == ERROR}
 
 
-def excel_serial_to_datetime(value: float, date1904: bool = False) -> dt.datetime:
-    epoch = _EXCEL_EPOCH_1904 if date1904 else _EXCEL_EPOCH
-    return epoch + dt.timedelta(days=float(value))
-
-
 def parse_datetime_text(text: str) -> dt.datetime | None:
     """Parse the date spellings staff type: 2026-03-01, 2026/3/1 9:30, 2026年3月1日 …"""
     text = text.strip()
@@ -78,12 +71,6 @@ def parse_datetime_text(text: str) -> dt.datetime | None:
             except ValueError:
                 return None
     return None
-
-
-def is_blank(value: object) -> bool:
-    return value is None or (value.__class__ is str and not value.strip()) or (
-        value.__class__ is float and math.isnan(value)
-    )
 
 
 def parse_grid(
@@ -252,7 +239,7 @@ def _coerce_datetime(sheet: str, col: S.Column, values: pd.Series, date1904: boo
         if isinstance(value, bool):
             parsed = None
         elif isinstance(value, (int, float)):
-            if 0 < float(value) < 2958466:
+            if float(value) > 0:
                 parsed = excel_serial_to_datetime(value, date1904)
         elif isinstance(value, str):
             if value.strip() in EXCEL_ERRORS:
@@ -283,6 +270,7 @@ def _coerce_number(sheet: str, col: S.Column, values: pd.Series):
     vals = values.to_numpy(dtype=object)
     is_num = np.fromiter((v.__class__ is float or v.__class__ is int for v in vals), dtype=bool, count=len(vals))
     out = np.full(len(vals), np.nan)
+    signed = np.zeros(len(vals), dtype=bool)  # typed with a percent sign: already a fraction
     if is_num.any():
         out[is_num] = np.asarray(vals[is_num], dtype=float)
     for i in np.flatnonzero(~is_num):
@@ -293,21 +281,17 @@ def _coerce_number(sheet: str, col: S.Column, values: pd.Series):
         if isinstance(value, bool) or not isinstance(value, str):
             found.append(_problem(sheet, row, col, value, "不是数字 — 请只填写数字"))
             continue
-        text = value.strip().replace(",", "").replace("，", "")
-        if text in EXCEL_ERRORS:
+        if value.strip() in EXCEL_ERRORS:
             found.append(_problem(sheet, row, col, value, "单元格为错误值 — 请填写数字"))
             continue
-        scale = 1.0
-        if text.endswith("%"):
-            text, scale = text[:-1], 0.01
         try:
-            out[i] = float(text) * scale
-        except ValueError:
+            out[i], signed[i] = number_text(value)  # "85％" and "1,234" too (udfs.values)
+        except NotANumber:
             found.append(_problem(sheet, row, col, value, "不是数字 — 请只填写数字"))
     bad = np.zeros(len(vals), dtype=bool)
     with np.errstate(invalid="ignore"):
         if col.kind == S.PERCENT and (col.maximum is None or col.maximum <= 1):
-            out = np.where(out > 1, out / 100.0, out)  # 85 typed into a percentage column means 85%
+            out = np.where(signed, out, as_share(out))  # 85 typed into a percentage column means 85%
         checks = []
         if col.kind in (S.INT, S.SCORE):
             checks.append((np.isfinite(out) & (out != np.floor(out)), "应为整数"))

@@ -18,28 +18,20 @@ for a blank cell) out; they never raise on odd input.
 
 from __future__ import annotations
 
-import math
 import re
+
+from udfs.values import LANDLINE, MOBILE, parse_phone
+from udfs.values import is_blank as _blank
 
 MASK = "*"
 HIDDEN = "***"
 
 # ---- phones ---------------------------------------------------------------------------------
-_MOBILE_DIGITS = re.compile(r"(?:0086|86)?(1[3-9]\d{9})")
-_LANDLINE = re.compile(r"^\(?(0\d{2,3})\)?[-\s]?(\d{3,4})[-\s]?(\d{4})(?:\D.*)?$")
 # In running text: a mobile, optionally written 138-1234-5678 / 138 1234 5678 / +86 138…
 _MOBILE_IN_TEXT = re.compile(r"(?<![\d])(?:\+?86[-\s]?)?(1[3-9]\d)[-\s]?(\d{4})[-\s]?(\d{4})(?!\d)")
 _LANDLINE_IN_TEXT = re.compile(r"(?<![\d])\(?(0\d{2,3})\)?[-\s]?(\d{3,4})[-\s]?(\d{4})(?!\d)")
 _ID_CARD_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])(\d{14})(\d{3}[\dXx])(?![0-9A-Za-z])")
 _EMAIL_IN_TEXT = re.compile(r"(?<![A-Za-z0-9._%+-])([A-Za-z0-9])[A-Za-z0-9._%+-]*@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)")
-
-
-def _blank(value) -> bool:
-    if value is None:
-        return True
-    if isinstance(value, float) and math.isnan(value):
-        return True
-    return str(value).strip() == ""
 
 
 def _text_of(value) -> str:
@@ -50,20 +42,22 @@ def _text_of(value) -> str:
 
 
 def mask_phone(value) -> str | None:
-    """``13812345678`` → ``138****5678``; ``021-12345678`` → ``021-****5678``; else the last 4 digits."""
+    """``13812345678`` → ``138****5678``; ``021-12345678`` → ``021-****5678``; else the last 4 digits.
+
+    The number is read by ``udfs.values.parse_phone``, the rule every front uses (+86/0086,
+    separators, area codes), so a phone the data checks accept is masked as a phone.
+    """
     if _blank(value):
         return None
-    text = _text_of(value)
-    digits = re.sub(r"\D", "", text)
-    mobile = _MOBILE_DIGITS.fullmatch(digits)
-    if mobile:
-        number = mobile.group(1)
-        return f"{number[:3]}****{number[-4:]}"
-    landline = _LANDLINE.match(text.replace("－", "-").replace("（", "(").replace("）", ")"))
-    if landline:
-        return f"{landline.group(1)}-****{landline.group(3)}"
-    if len(digits) >= 4:
-        return f"****{digits[-4:]}"
+    phone = parse_phone(value)
+    if phone is None:
+        return HIDDEN
+    if phone.kind == MOBILE:
+        return f"{phone.key[:3]}****{phone.key[-4:]}"
+    if phone.kind == LANDLINE:
+        return f"{phone.area}-****{phone.local[-4:]}"
+    if len(phone.key) >= 4:
+        return f"****{phone.key[-4:]}"
     return HIDDEN
 
 

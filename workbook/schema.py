@@ -894,3 +894,46 @@ LIST_NAMES: dict[str, tuple[str, str]] = {
 DEPARTMENTS_NAME = "部门列表"  # an inline list of DEPARTMENTS, kept as a name for formulas
 VALUE_NAMES: dict[str, str] = {"工作时间": "工作时间", "每周休息日": "每周休息日"}
 LIST_ROWS = 2000  # how many rows a list name spans (a year has ~30 holiday dates)
+
+
+# ============================================================================================
+# Rules every front shares (sheet, UDF, routine, report, CLI): one home each. Value rules
+# (numbers, shares, phones, blanks, Excel dates) live in udfs.values.
+# ============================================================================================
+# A ticket is open while it has no 完成时间 and its 当前状态 is not a closed state (blank counts
+# as open: a new row has no state yet).
+CLOSED_STATES = tuple(s for s in TICKET_STATES if s not in OPEN_STATES)  # 已完成, 已关闭
+
+# Seed 001: any survey score below 7 is an unsatisfied customer and opens a 二次处理 ticket.
+SURVEY_LOW_SCORE = 7
+SURVEY_SCORES = ("服务态度评分", "专业能力评分", "解决效率评分", "总体满意度")  # the scores it looks at
+
+# KPI目标's pre-filled values: the defaults wherever the sheet has no row of that name. The
+# checklist's seed-000 standards (一次性问题解决率 0.85, 投诉首次响应缩短率 30 %, CSAT提升 +10
+# 个百分点, 调研样本率 10 %) are among them.
+TARGET_DEFAULTS: dict[str, tuple[float, str, str]] = {
+    row[0]: (row[1], row[2], row[3]) for row in KPI_TARGET_ROWS
+}
+
+# Headers that code outside the schema names often; each is checked against its sheet below.
+TICKET_NO = "服务工单号"
+RECEIVED = "受理时间"
+CONTACT = "联系方式"
+REQUEST_TYPE = "需求类型"
+STATE = "当前状态"
+FINISHED = "完成时间"
+for _header in (TICKET_NO, RECEIVED, CONTACT, REQUEST_TYPE, STATE, FINISHED):
+    INTAKE.column(_header)
+for _header in SURVEY_SCORES:
+    SURVEY.column(_header)
+del _header
+
+
+def low_score_surveys(surveys) -> "pandas.Series":
+    """A boolean Series over the survey frame: True where any score is below SURVEY_LOW_SCORE."""
+    return (surveys[list(SURVEY_SCORES)] < SURVEY_LOW_SCORE).any(axis=1)
+
+
+def open_tickets(tickets) -> "pandas.Series":
+    """A boolean Series over ``tickets`` (the intake frame): True while the ticket is still open."""
+    return tickets[FINISHED].isna() & ~tickets[STATE].isin(CLOSED_STATES)

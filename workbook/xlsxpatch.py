@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 from lxml import etree
 
+from udfs.values import to_excel_serial
 from workbook.formulas import Formula
 from workbook.styles import Look, StyleBook
 
@@ -54,8 +55,6 @@ _ROW_NUMBER = re.compile(rb'\br="(\d+)"')
 _ROW_START = re.compile(rb"<row\b")
 _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\r\x0e-\x1f\ufffe\uffff]")  # and CR, which XML reads as LF
 _EXCEL_ESCAPE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
-_EPOCH = dt.datetime(1899, 12, 30)
-_EPOCH_1904 = dt.datetime(1904, 1, 1)
 
 
 # ---- cell references --------------------------------------------------------------------------
@@ -163,16 +162,7 @@ def looks_like_formula(value: str) -> bool:
 
 
 def to_serial(value, date1904: bool) -> float:
-    if isinstance(value, pd.Timestamp):
-        value = value.to_pydatetime()
-    elif isinstance(value, np.datetime64):
-        value = pd.Timestamp(value).to_pydatetime()
-    if not isinstance(value, dt.datetime):
-        value = dt.datetime(value.year, value.month, value.day)
-    if value.tzinfo is not None:
-        value = value.replace(tzinfo=None)
-    delta = value - (_EPOCH_1904 if date1904 else _EPOCH)
-    return round(delta.days + delta.seconds / 86400 + delta.microseconds / 86_400_000_000, 10)
+    return to_excel_serial(value, date1904)  # udfs.values: the one Excel-date rule
 
 
 def is_empty(value) -> bool:
