@@ -33,16 +33,60 @@ def _parse_now(value: str | None) -> dt.datetime:
 
 NOW_OPTION = click.option(
     "--now", "now_text", metavar="'YYYY-MM-DD HH:MM'",
-    help="Treat this moment as the current time (default: the clock).",
+    help="把这个时刻当作当前时间（默认：读取时钟）。",
 )
 FORCE_OPTION = click.option(
-    "--force", is_flag=True, help="Write even though Excel's lock file (~$BOOK.xlsx) is present.",
+    "--force", is_flag=True, help="即使工作簿正被打开（有锁定文件）也照样写入。",
 )
 BOOK_ARG = click.argument("book", type=click.Path(dir_okay=False, path_type=Path))
 
 
-class FriendlyGroup(click.Group):
-    """Turns library errors into one Chinese line on stderr and exit code 1."""
+class ChineseHelp:
+    """Help pages in Chinese: click writes its own headings ("Usage:", "Options:", "Commands:")
+    and the help option's text in English; the team reads Chinese. Command names stay English."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("options_metavar", "[选项]")
+        if issubclass(type(self), click.Group):
+            kwargs.setdefault("subcommand_metavar", "命令 [参数]...")
+        super().__init__(*args, **kwargs)
+
+    def format_usage(self, ctx, formatter) -> None:
+        formatter.write_usage(ctx.command_path, " ".join(self.collect_usage_pieces(ctx)), prefix="用法：")
+
+    def format_options(self, ctx, formatter) -> None:
+        records = [param.get_help_record(ctx) for param in self.get_params(ctx)
+                   if not isinstance(param, click.Argument)]
+        records = [record for record in records if record is not None]
+        if records:
+            with formatter.section("选项"):
+                formatter.write_dl(records)
+        if isinstance(self, click.Group):
+            self.format_commands(ctx, formatter)
+
+    def format_commands(self, ctx, formatter) -> None:
+        commands = [(name, self.get_command(ctx, name)) for name in self.list_commands(ctx)]
+        commands = [(name, command) for name, command in commands if command is not None and not command.hidden]
+        if commands:
+            limit = formatter.width - 6 - max(len(name) for name, _command in commands)
+            with formatter.section("命令"):
+                formatter.write_dl([(name, command.get_short_help_str(limit)) for name, command in commands])
+
+    def get_help_option(self, ctx):
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.help = "显示本帮助并退出。"
+        return option
+
+
+class ChineseCommand(ChineseHelp, click.Command):
+    """A subcommand with a Chinese help page."""
+
+
+class FriendlyGroup(ChineseHelp, click.Group):
+    """Turns library errors into one Chinese line on stderr and exit code 1; help in Chinese."""
+
+    command_class = ChineseCommand
 
     def invoke(self, ctx):
         try:
@@ -53,17 +97,20 @@ class FriendlyGroup(click.Group):
 
 
 @click.group(cls=FriendlyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="aftersales-workbook")
+@click.version_option(package_name="aftersales-workbook", help="显示版本并退出。", message="%(prog)s %(version)s")
 def main() -> None:
-    """After-sales service workbook: run every routine on a workbook file, no Excel needed."""
+    """售后服务工作簿：不用 Excel，在工作簿文件上运行派单、刷新、报告等全部功能。
+
+    每个命令都有示例：aftersales 命令 --help。使用说明见 docs/使用指南.md。
+    """
 
 
 @main.command("new")
 @BOOK_ARG
 def new_command(book: Path) -> None:
-    """Write an empty, ready-to-use workbook.
+    """新建一个空白工作簿（先填好人员名单、店铺区域、产品目录等设置，再派单）。
 
-    Example: aftersales new 售后服务.xlsx
+    示例：aftersales new 售后服务.xlsx
     """
     from workbook.builder import new_workbook
 
@@ -79,15 +126,15 @@ def new_command(book: Path) -> None:
 
 @main.command("demo")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("out"),
-              show_default=True, help="Folder for the sample workbook and reports.")
-@click.option("--seed", type=int, default=1, show_default=True, help="Random seed: same seed, same data.")
+              show_default=True, help="示例工作簿和报告的存放文件夹。")
+@click.option("--seed", type=int, default=1, show_default=True, help="随机种子：种子相同，数据相同。")
 @click.option("--tickets", type=click.IntRange(min=10), default=2000, show_default=True,
-              help="How many tickets to generate.")
+              help="生成多少张工单。")
 @NOW_OPTION
 def demo_command(out_dir: Path, seed: int, tickets: int, now_text: str | None) -> None:
-    """Generate a realistic sample workbook and run every routine on it.
+    """生成一个示例工作簿，并在上面运行全部功能、生成三份报告。
 
-    Example: aftersales demo --out out --seed 1 --tickets 2000
+    示例：aftersales demo --out out --seed 1 --tickets 2000
     """
     from macros.demo import run_demo
     from workbook.sample import DEMO_NOW
@@ -142,9 +189,9 @@ def _print_problems(problems, limit: int = 10) -> None:
 @NOW_OPTION
 @FORCE_OPTION
 def dispatch_command(book: Path, now_text: str | None, force: bool) -> None:
-    """Dispatch (派单): assign every unassigned ticket and stamp its deadlines.
+    """派单：为每张未分配的工单指定处理人，并写上各环节时限。
 
-    Example: aftersales dispatch 售后服务.xlsx
+    示例：aftersales dispatch 售后服务.xlsx
     """
     from macros.refresh import dispatch
 
@@ -156,9 +203,9 @@ def dispatch_command(book: Path, now_text: str | None, force: bool) -> None:
 @NOW_OPTION
 @FORCE_OPTION
 def escalate_command(book: Path, now_text: str | None, force: bool) -> None:
-    """List overdue and at-risk open tickets on the 超时预警 sheet.
+    """超时预警：把已超时和即将超时的未完成工单列到「超时预警」表。
 
-    Example: aftersales escalate 售后服务.xlsx --now "2026-11-20 16:00"
+    示例：aftersales escalate 售后服务.xlsx --now "2026-11-20 16:00"
     """
     from macros.refresh import escalate
 
@@ -170,9 +217,9 @@ def escalate_command(book: Path, now_text: str | None, force: bool) -> None:
 @NOW_OPTION
 @FORCE_OPTION
 def callbacks_command(book: Path, now_text: str | None, force: bool) -> None:
-    """Create callback tasks (回访计划) and 二次处理 tickets for survey scores below 7.
+    """回访任务：生成「回访计划」，并为评分低于7分的调研开二次处理工单。
 
-    Example: aftersales callbacks 售后服务.xlsx
+    示例：aftersales callbacks 售后服务.xlsx
     """
     from macros.refresh import callbacks
 
@@ -190,16 +237,16 @@ def _parse_date(value: str | None, name: str) -> dt.date | None:
 
 @main.command("kpi")
 @BOOK_ARG
-@click.option("--from", "date_from", metavar="YYYY-MM-DD", help="First day of the period (inclusive).")
-@click.option("--to", "date_to", metavar="YYYY-MM-DD", help="Last day of the period (inclusive).")
-@click.option("--json", "as_json", is_flag=True, help="Print the KPIs as JSON instead of writing the dashboard.")
+@click.option("--from", "date_from", metavar="YYYY-MM-DD", help="统计期间的第一天（含）。")
+@click.option("--to", "date_to", metavar="YYYY-MM-DD", help="统计期间的最后一天（含）。")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 打印指标，不写「KPI看板」。")
 @NOW_OPTION
 @FORCE_OPTION
 def kpi_command(book: Path, date_from: str | None, date_to: str | None, as_json: bool,
                 now_text: str | None, force: bool) -> None:
-    """Refresh the KPI看板 sheet for a period (or print the KPIs as JSON).
+    """刷新KPI：按期间重算「KPI看板」（或以 JSON 打印指标）。
 
-    Example: aftersales kpi 售后服务.xlsx --from 2026-09-01 --to 2026-09-30 --json
+    示例：aftersales kpi 售后服务.xlsx --from 2026-09-01 --to 2026-09-30 --json
     """
     from macros.refresh import kpi
 
@@ -216,13 +263,13 @@ def kpi_command(book: Path, date_from: str | None, date_to: str | None, as_json:
 
 @main.command("summary")
 @BOOK_ARG
-@click.option("--month", metavar="YYYY-MM", help="The month to summarise (default: the current month).")
+@click.option("--month", metavar="YYYY-MM", help="要汇总的月份（默认：本月）。")
 @NOW_OPTION
 @FORCE_OPTION
 def summary_command(book: Path, month: str | None, now_text: str | None, force: bool) -> None:
-    """Write the monthly summary sheet 月报_YYYY-MM.
+    """月度汇总：生成月报工作表「月报_YYYY-MM」。
 
-    Example: aftersales summary 售后服务.xlsx --month 2026-10
+    示例：aftersales summary 售后服务.xlsx --month 2026-10
     """
     from macros.refresh import summary
 
@@ -239,9 +286,9 @@ def summary_command(book: Path, month: str | None, now_text: str | None, force: 
 @NOW_OPTION
 @FORCE_OPTION
 def refresh_command(book: Path, now_text: str | None, force: bool) -> None:
-    """Refresh everything in one pass: dispatch, deadlines, escalation, callbacks, KPIs, summary.
+    """全部刷新：一次完成派单、时限、超时预警、回访、KPI、月报和执行检查表。
 
-    Example: aftersales refresh 售后服务.xlsx
+    示例：aftersales refresh 售后服务.xlsx
     """
     from macros.refresh import refresh_all
 
@@ -251,16 +298,16 @@ def refresh_command(book: Path, now_text: str | None, force: bool) -> None:
 @main.command("report")
 @BOOK_ARG
 @click.option("--kind", type=click.Choice(["evaluation", "monthly", "checklist"]), required=True,
-              help="evaluation: 优化效果评估报告; monthly: 月度服务报告; checklist: 执行检查与整改报告.")
+              help="evaluation：优化效果评估报告；monthly：月度服务报告；checklist：执行检查与整改报告。")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="The HTML file to write.")
+              help="要写出的 HTML 文件。")
 @click.option("--month", metavar="YYYY-MM",
-              help="For --kind monthly: the month (default: last month until its 月报截止日, then this month).")
+              help="月度报告的月份（默认：月报截止日之前为上月，之后为本月）。")
 @NOW_OPTION
 def report_command(book: Path, kind: str, out: Path, month: str | None, now_text: str | None) -> None:
-    """Render a self-contained HTML review report from the workbook (the workbook is not changed).
+    """生成报告：从工作簿生成一个独立的 HTML 报告（不修改工作簿）。
 
-    Example: aftersales report 售后服务.xlsx --kind evaluation --out 评估报告.html
+    示例：aftersales report 售后服务.xlsx --kind evaluation --out 评估报告.html
     """
     from reports.render import render_report
 
@@ -270,13 +317,13 @@ def report_command(book: Path, kind: str, out: Path, month: str | None, now_text
 
 @main.command("protect")
 @BOOK_ARG
-@click.option("--password", default=None, help="Password for the sheet protection (optional).")
-@click.option("--undo", is_flag=True, help="Show the personal columns again and remove the protection.")
+@click.option("--password", default=None, help="工作表保护密码（可不填）。")
+@click.option("--undo", is_flag=True, help="重新显示个人信息列并取消保护。")
 @FORCE_OPTION
 def protect_command(book: Path, password: str | None, undo: bool, force: bool) -> None:
-    """Hide the personal columns (name, phone, address); lock them where staff never add rows.
+    """保护个人信息：隐藏姓名、电话、地址列，并在不需要新增行的表上锁定。
 
-    Example: aftersales protect 售后服务.xlsx --password 秘密
+    示例：aftersales protect 售后服务.xlsx --password 秘密
     """
     from workbook.protect import protect_personal, unprotect_personal
 
@@ -288,11 +335,11 @@ def protect_command(book: Path, password: str | None, undo: bool, force: bool) -
 
 @main.command("build-addin")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
-              default=Path("dist/aftersales.xlam"), show_default=True, help="Where to write the add-in.")
+              default=Path("dist/aftersales.xlam"), show_default=True, help="加载项写到哪里。")
 def build_addin_command(out: Path) -> None:
-    """Build the Excel add-in (.xlam) with the 售后服务 ribbon tab and the UDFs.
+    """生成 Excel 加载项（.xlam）：「售后服务」功能区选项卡和工作表函数。
 
-    Example: aftersales build-addin --out dist/aftersales.xlam
+    示例：aftersales build-addin --out dist/aftersales.xlam
     """
     from addin.build import build_addin
 
@@ -303,9 +350,9 @@ def build_addin_command(out: Path) -> None:
 @main.command("check-addin")
 @click.argument("xlam", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def check_addin_command(xlam: Path) -> None:
-    """Verify a built add-in: package, ribbon, VBA modules, callbacks and UDF wrappers.
+    """检查生成的加载项：文件结构、功能区、VBA 模块、按钮回调和工作表函数。
 
-    Example: aftersales check-addin dist/aftersales.xlam
+    示例：aftersales check-addin dist/aftersales.xlam
     """
     from addin.checks import check_addin
 
@@ -319,12 +366,12 @@ def check_addin_command(xlam: Path) -> None:
 
 @main.command("install-addin")
 @click.option("--target", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Install into this folder instead of Excel's XLSTART folder.")
-@click.option("--dry-run", is_flag=True, help="Only explain what would be done.")
+              help="装到这个文件夹，而不是 Excel 的启动文件夹（XLSTART）。")
+@click.option("--dry-run", is_flag=True, help="只说明将要做什么，不实际安装。")
 def install_addin_command(target: Path | None, dry_run: bool) -> None:
-    """Install the add-in into Excel's start-up folder, or explain how on this OS.
+    """安装加载项到 Excel 启动文件夹，或说明在本系统上如何安装。
 
-    Example: aftersales install-addin --dry-run
+    示例：aftersales install-addin --dry-run
     """
     from addin.install import install_addin
 

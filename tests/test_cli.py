@@ -23,7 +23,7 @@ def run():
 def test_every_command_has_help_with_an_example(run):
     for name, command in main.commands.items():
         assert command.help, f"{name} has no help"
-        assert "Example:" in command.help, f"{name} help lacks an example"
+        assert "示例：" in command.help, f"{name} help lacks an example"
         result = run(name, "--help")
         assert result.exit_code == 0
         assert " ".join(command.help.splitlines()[0].split()) in " ".join(result.output.split())

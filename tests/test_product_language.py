@@ -7,6 +7,7 @@ from __future__ import annotations
 import shutil
 import zipfile
 
+import click
 import pytest
 
 from reports import KINDS, render_report
@@ -53,3 +54,37 @@ def test_no_report_carries_an_internal_label(demo_template, tmp_path, kind):
     html = render_report(book, kind=kind, out=tmp_path / f"{kind}.html", now=NOW).read_text("utf-8")
     for label in INTERNAL_LABELS:
         assert label not in html, label
+
+
+def _cli(*args) -> str:
+    from click.testing import CliRunner
+
+    from macros.cli import main
+
+    result = CliRunner().invoke(main, list(args), prog_name="aftersales")
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def _has_chinese(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+def test_the_help_is_in_chinese_with_the_english_command_names_kept():
+    from macros.cli import main
+
+    page = _cli("--help")
+    assert page.startswith("用法：aftersales [选项] 命令 [参数]...")
+    assert "选项" in page and "命令" in page and "显示本帮助并退出" in page
+    for english in ("Usage:", "Options:", "Commands:", "Show this message"):
+        assert english not in page
+    for name, command in main.commands.items():
+        assert name in page  # command names stay as they are typed
+        sub = _cli(name, "--help")
+        summary = (command.help or "").strip().splitlines()[0]
+        assert _has_chinese(summary), (name, summary)  # the one-line summary is Chinese
+        assert "示例：" in sub, name  # every command shows an example
+        assert "Usage:" not in sub and "Show this message" not in sub, name
+        for param in command.params:
+            if isinstance(param, click.Option) and param.help:
+                assert _has_chinese(param.help), (name, param.name, param.help)
