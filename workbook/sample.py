@@ -79,7 +79,7 @@ SOURCES = (("电话", 0.38), ("在线客服", 0.25), ("公众号", 0.12), ("电�
 
 # Per-period behaviour: hours from receipt to first response and to resolution, by urgency/type.
 RESPONSE_HOURS = {  # (baseline mean, improved mean)
-    "紧急": (3.0, 1.2), "一般": (20.0, 9.0), "常规": (40.0, 26.0), "投诉类": (36.0, 16.0),
+    "紧急": (3.0, 1.2), "一般": (20.0, 9.0), "常规": (40.0, 26.0), "投诉类": (48.0, 10.0),
 }
 RESOLVE_HOURS = {"紧急": (30.0, 16.0), "一般": (70.0, 40.0), "常规": (90.0, 60.0), "投诉类": (110.0, 70.0)}
 ONE_VISIT = (0.70, 0.90)  # share of completed tickets resolved with one service record
@@ -260,7 +260,7 @@ def _project_rows(rng, staff) -> dict[str, list[tuple]]:
             row[6:10] = ["第3批线上店铺接口调试延期；10-27异常30小时才开始排查", "孙丽娟", d(2026, 11, 27),
                          "增派接口开发人员，异常排查纳入值班表"]
         if item == "是否存在跨部门协作障碍":
-            row[6:10] = ["上门差旅费报销口径问题用时10个工作日", "林晓雯", d(2026, 11, 25), None]
+            row[6:10] = ["上门差旅费报销口径问题用时6个工作日（9-28提出，国庆假期后10-12才解决）", "林晓雯", d(2026, 11, 25), None]
         checklist.append(tuple(row))
     return {
         S.PROJECT_TEAM.name: team,
@@ -293,6 +293,59 @@ def _received_times(rng, n: int, now: dt.datetime) -> np.ndarray:
 def _lognormal_hours(rng, mean: np.ndarray) -> np.ndarray:
     sigma = 0.6
     return rng.lognormal(np.log(mean) - sigma**2 / 2, sigma)
+
+
+WORK_START, WORK_END = 9, 18  # the demo team's working hours (系统参数 工作时间 default)
+
+
+def _is_workday(day: dt.date) -> bool:
+    """A day the demo team works: every day but the statutory festival holidays (the team keeps
+    a weekend duty rota — its 跨部门协作问题 even mention 周末值班). Years the library does not
+    cover count every day."""
+    import chinese_calendar
+
+    try:
+        on_holiday, festival = chinese_calendar.get_holiday_detail(day)
+    except NotImplementedError:
+        return True
+    return not (on_holiday and festival is not None)
+
+
+def _working_time(values: pd.DatetimeIndex, rng, after: pd.DatetimeIndex) -> pd.DatetimeIndex:
+    """Staff actions happen in working time (customers call at any time; engineers answer,
+    finish and call back during the day). A moment outside the working hours of a working day
+    moves back to the end of the last working day (17:00-18:00) when that is still after
+    ``after`` (the step before it), else forward to the next working morning (09:00-11:00)."""
+    stamps = pd.DatetimeIndex(values)
+    after = pd.DatetimeIndex(after)
+    cache: dict[tuple, pd.Timestamp] = {}
+
+    def workday(day: pd.Timestamp, step: int) -> pd.Timestamp:
+        key = (day, step)
+        if key not in cache:
+            probe = day
+            while not _is_workday(probe.date()):
+                probe += pd.Timedelta(days=step)
+            cache[key] = probe
+        return cache[key]
+
+    late = pd.to_timedelta(rng.integers(0, 60, len(stamps)), unit="m")
+    early = pd.to_timedelta(rng.integers(5, 120, len(stamps)), unit="m")
+    out = []
+    for stamp, before, back_by, forward_by in zip(stamps, after, late, early):
+        day = stamp.normalize()
+        if _is_workday(day.date()) and WORK_START <= stamp.hour < WORK_END:
+            out.append(stamp)
+            continue
+        today_over = _is_workday(day.date()) and stamp.hour >= WORK_END
+        last = day if today_over else workday(day - pd.Timedelta(days=1), -1)
+        back = last + pd.Timedelta(hours=WORK_END - 1) + back_by
+        if back > before + pd.Timedelta(minutes=5):
+            out.append(back)
+            continue
+        following = workday(day if stamp.hour < WORK_START else day + pd.Timedelta(days=1), 1)
+        out.append(max(following + pd.Timedelta(hours=WORK_START) + forward_by, before + pd.Timedelta(minutes=5)))
+    return pd.DatetimeIndex(out)
 
 
 def _minutes(values) -> list[dt.datetime]:
@@ -331,14 +384,18 @@ def _forms(rng, n: int, staff: list[tuple], now: dt.datetime) -> dict[str, list[
     solve_mean = np.array([RESOLVE_HOURS[k][p] for k, p in zip(key, period)])
     registered = rec + pd.to_timedelta(rng.exponential(np.where(improved, 3, 11), n), unit="m")
     assigned = registered + pd.to_timedelta(rng.exponential(np.where(improved, 8, 38), n), unit="m")
-    first_resp = rec + pd.to_timedelta(_lognormal_hours(rng, resp_mean), unit="h")
-    done = first_resp + pd.to_timedelta(_lognormal_hours(rng, solve_mean), unit="h")
-    feedback = done + pd.to_timedelta(rng.exponential(np.where(improved, 0.8, 1.8), n), unit="h")
+    # Each staff action lands in working time, after the one before it.
+    first_resp = _working_time(rec + pd.to_timedelta(_lognormal_hours(rng, resp_mean), unit="h"), rng, rec)
+    done = _working_time(first_resp + pd.to_timedelta(_lognormal_hours(rng, solve_mean), unit="h"), rng, first_resp)
+    feedback = _working_time(done + pd.to_timedelta(rng.exponential(np.where(improved, 0.8, 1.8), n), unit="h"),
+                             rng, done)
     expected = (rec + pd.to_timedelta(rng.integers(1, 6, n), unit="D")).floor("h")
-    confirmed = done + pd.to_timedelta(rng.exponential(np.where(improved, 10, 20), n), unit="h")
+    confirmed = _working_time(done + pd.to_timedelta(rng.exponential(np.where(improved, 10, 20), n), unit="h"),
+                              rng, done)
     # Callbacks (回访): most repairs and complaints are called back, faster after the project;
     # a share of the calls records a satisfaction survey.
-    surveyed = done + pd.to_timedelta(np.where(improved, rng.uniform(4, 60, n), rng.uniform(10, 110, n)), unit="h")
+    surveyed = _working_time(done + pd.to_timedelta(
+        np.where(improved, rng.uniform(4, 60, n), rng.uniform(10, 110, n)), unit="h"), rng, done)
     pause_start = first_resp + pd.to_timedelta(rng.uniform(1, 6, n), unit="h")
     pause_end = pause_start + pd.to_timedelta(rng.uniform(4, 60, n), unit="h")
     pause_end = pause_end.where(pause_end < done - pd.Timedelta(minutes=30), done - pd.Timedelta(minutes=30))
@@ -467,7 +524,10 @@ MOBILE_PREFIXES = ("138", "139", "136", "158", "186", "177", "152", "188", "135"
 SERVICE_KIND = {"维修类": "维修", "咨询类": "咨询解答", "投诉类": "投诉处理", "回访类": "回访"}
 FINDINGS = ("主板供电异常", "滤芯堵塞", "传感器脏污", "软件版本过旧", "管路接口松动", "客户操作不当")
 PARTS = ("滤芯", "主板", "边刷", "密封圈", None, None)
-SUGGESTIONS = (None, None, "希望上门更准时", "流程繁琐，希望简化", "处理周期长", "工程师很专业", "回访很及时")
+# A customer's suggestion agrees with the score they gave: praise from the satisfied (8-10),
+# complaints from the others.
+PRAISE = (None, None, "工程师很专业", "回访很及时", "处理很快，谢谢")
+GRIEVANCES = (None, "希望上门更准时", "流程繁琐，希望简化", "处理周期长")
 
 
 def _urgency_of(description: str, request_type: str) -> str:
@@ -545,7 +605,7 @@ def _survey_rows(rng, survey_of, intake, period, surv_m) -> list[dict]:
     jitter = rng.integers(-1, 2, (3, m))
     rec_jitter = rng.integers(-2, 2, m)
     usage, intent = _pick(rng, ("运行正常", "偶有异响", "使用良好", "已按建议保养"), m), _pick(rng, S.INTENTS, m)
-    suggestion = _pick(rng, SUGGESTIONS, m)
+    praise, grievance = _pick(rng, PRAISE, m), _pick(rng, GRIEVANCES, m)
     rows = []
     for k, (i, ticket) in enumerate(survey_of):
         p = period[i]
@@ -556,7 +616,8 @@ def _survey_rows(rng, survey_of, intake, period, surv_m) -> list[dict]:
             "服务态度评分": near[0], "专业能力评分": near[1],
             "解决效率评分": int(np.clip(near[2] - (0 if p else 1), 1, 10)),
             "总体满意度": overall, "推荐意愿": int(np.clip(overall + rec_jitter[k], 0, 10)),
-            "产品使用情况": usage[k], "二次购买/升级/推荐意向": intent[k], "改进建议": suggestion[k],
+            "产品使用情况": usage[k], "二次购买/升级/推荐意向": intent[k],
+            "改进建议": praise[k] if overall >= 8 else grievance[k],
         })
     return rows
 
