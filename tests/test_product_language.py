@@ -88,3 +88,15 @@ def test_the_help_is_in_chinese_with_the_english_command_names_kept():
         for param in command.params:
             if isinstance(param, click.Option) and param.help:
                 assert _has_chinese(param.help), (name, param.name, param.help)
+
+
+def test_the_readme_links_the_chinese_user_guide_first():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    readme = (root / "README.md").read_text("utf-8")
+    first_link = readme[readme.index("]("):].split(")")[0]
+    assert first_link == "](docs/使用指南.md"
+    guide = (root / "docs" / "使用指南.md").read_text("utf-8")
+    for heading in ("准备工作", "每天怎么用", "每月怎么用", "功能区按钮与命令", "各工作表", "出现提示时怎么办"):
+        assert heading in guide
