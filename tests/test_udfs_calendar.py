@@ -140,7 +140,7 @@ def test_a_year_without_statutory_data_is_an_error_not_a_guess():
     with pytest.raises(CalendarYearMissing) as raised:
         statutory_days(2027)
     assert raised.value.year == 2027
-    assert str(raised.value).startswith("2027年法定节假日数据缺失，请在「节假日」表补充")
+    assert str(raised.value).startswith("2027年法定节假日数据缺失（「节假日数据年份」不含 2027）— 国务院放假通知发布后运行 aftersales calendar import")
     with pytest.raises(CalendarYearMissing):
         BusinessCalendar.chinese_statutory().is_working_day(date(2027, 1, 4))
 

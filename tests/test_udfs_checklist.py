@@ -206,8 +206,8 @@ def test_working_days_between_takes_a_weekend_argument():
 @pytest.mark.parametrize("start, end, message", [
     (D(2026, 9, 4), D(2026, 9, 2), "#错误: 结束日期 2026-09-02 早于开始日期 2026-09-04 — 请检查两个日期"),
     ("昨天", D(2026, 9, 2), "#错误: 开始日期「昨天」不是日期 — 请输入日期时间，例如 2025-06-09 10:00"),
-    (D(2030, 1, 2), D(2030, 1, 4), "#错误: 2030年法定节假日数据缺失，请在「节假日」表补充"
-                                   "（调休上班日填入「调休上班日」表），并在公式中传入这两列"),
+    (D(2030, 1, 2), D(2030, 1, 4), "#错误: 2030年法定节假日数据缺失（「节假日数据年份」不含 2030）— 国务院放假通知发布后运行 aftersales calendar import"
+                                   " 工作簿.xlsx 通知.txt（Excel 中点「售后服务」→「导入放假通知」），把 2030 年的节假日导入工作簿"),
 ])
 def test_working_days_between_errors(start, end, message):
     assert udfs.working_days_between(start, end) == message

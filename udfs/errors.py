@@ -36,16 +36,26 @@ class CalendarError(UdfError):
     """A business calendar cannot be built or cannot answer (bad hours, weekend, dates, data)."""
 
 
+def calendar_fix(year: int, book: str | None = None) -> str:
+    """The one way to add a missing year, said the same everywhere (row errors, run warnings, cells)."""
+    shown = f'"{book}"' if book and any(ch.isspace() for ch in book) else (book or "工作簿.xlsx")
+    return (f"国务院放假通知发布后运行 aftersales calendar import {shown} 通知.txt"
+            f"（Excel 中点「售后服务」→「导入放假通知」），把 {year} 年的节假日导入工作簿")
+
+
 class CalendarYearMissing(CalendarError):
     """The statutory holiday data has no entry for this year; guessing would be wrong."""
 
     def __init__(self, year: int) -> None:
-        super().__init__(
-            year,
-            f"{year}年法定节假日数据缺失，请在「节假日」表补充"
-            f"（调休上班日填入「调休上班日」表），并在公式中传入这两列",
-        )
+        super().__init__(year, f"{year}年法定节假日数据缺失（「节假日数据年份」不含 {year}）— {calendar_fix(year)}")
         self.year = year
+
+
+class NoticeUnreadable(CalendarError):
+    """Holiday notice text that cannot be read with certainty; ``value`` is the sentence."""
+
+    def __init__(self, sentence: str, message: str) -> None:
+        super().__init__(sentence, f"放假通知无法读取：{message}（未导入任何日期）")
 
 
 class InvalidHours(CalendarError):
