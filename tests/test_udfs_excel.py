@@ -34,7 +34,7 @@ def test_one_cell_in_gives_one_value_out():
 def test_statutory_calendar_is_used_when_holidays_and_workdays_are_omitted():
     # 2026-02-13 (Fri) + 1 工作日 → the make-up Saturday 02-14 (国办发明电〔2025〕7号)
     assert udfs.sla_due(D(2026, 2, 13, 10), 1.0, "工作日") == D(2026, 2, 14, 18)
-    # with an explicit (here: empty) holiday list the make-up day is not known: Monday 02-16
+    # with an explicit empty holiday list (no dates: no holidays, no year check) the make-up day is not known: Monday 02-16
     assert udfs.sla_due(D(2026, 2, 13, 10), 1.0, "工作日", holidays=[[None]]) == D(2026, 2, 16, 18)
 
 
@@ -46,7 +46,7 @@ def test_a_column_of_starts_gives_a_column_of_results_with_errors_only_where_bad
     assert result[0] == [D(2025, 6, 12, 18)]
     assert result[1] == [None]  # a blank start stays blank
     assert result[2][0] == "#错误: 开始时间「明天」不是日期 — 请输入日期时间，例如 2025-06-09 10:00"
-    assert result[3][0].startswith("#错误: 2027年法定节假日数据缺失，请在「节假日」表补充")
+    assert result[3][0].startswith("#错误: 2027年法定节假日数据缺失（「节假日数据年份」不含 2027）— 国务院放假通知发布后运行 aftersales calendar import")
     assert result[4][0] == "#错误: 时限数量「-1」无效：不能为负数"
 
 
@@ -188,3 +188,26 @@ def test_udf_parameter_names_are_legal_in_vba(name):
     parameters = inspect.signature(getattr(udfs, name)).parameters
     assert not {parameter.lower() for parameter in parameters} & VBA_RESERVED
     assert name.lower() not in VBA_RESERVED
+
+
+def test_holiday_ranges_that_cover_only_2026_make_a_2027_deadline_an_error_not_a_guess():
+    # Issue 12 item 7: with the workbook's 2026 lists, 2026-12-31 10:00 + 1 工作日 would land on
+    # 2027-01-01 (New Year's Day) by the weekly pattern; the routines refuse, so must the cell.
+    from udfs.calendar import statutory_days
+
+    off, on = statutory_days(2026)
+    holidays, workdays = column(*(d for d, _ in off)), column(*(d for d, _ in on))
+    due = udfs.sla_due(D(2026, 12, 31, 10), 1.0, "工作日", holidays, workdays)
+    assert due.startswith("#错误: 2027年法定节假日数据缺失（「节假日数据年份」不含 2027）")
+    assert "aftersales calendar import" in due
+    # a column: only the start whose deadline needs 2027 is an error
+    result = udfs.sla_due(column(D(2026, 12, 30, 10), D(2026, 12, 31, 10)), 1.0, "工作日", holidays, workdays)
+    assert result[0] == [D(2026, 12, 31, 18)] and result[1][0].startswith("#错误: 2027年法定节假日数据缺失")
+    # 节假日数据年份 (the named cell) says which years the lists cover; a year not in it is an error too
+    assert udfs.sla_due(D(2026, 6, 1, 10), 1.0, "工作日", holidays, workdays, years=[[2027.0]]).startswith(
+        "#错误: 2026年法定节假日数据缺失")
+    assert udfs.sla_due(D(2026, 12, 30, 10), 1.0, "工作日", holidays, workdays, years="2026,2027") == D(2026, 12, 31, 18)
+    assert udfs.sla_due(D(2026, 12, 31, 10), 1.0, "工作日", holidays, workdays, years="明年").startswith(
+        "#错误: 节假日数据年份「明年」无效")
+    hours = udfs.working_hours_between(D(2026, 12, 31, 17), D(2027, 1, 4, 10), holidays, workdays)
+    assert hours.startswith("#错误: 2027年法定节假日数据缺失")

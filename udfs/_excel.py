@@ -8,6 +8,8 @@ out; a column in, a column out.
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable
@@ -15,8 +17,8 @@ from typing import Any, Callable
 import numpy as np
 
 from udfs.calendar import BusinessCalendar
-from udfs.errors import UdfError, show
-from udfs.values import round_to_second
+from udfs.errors import CalendarError, UdfError, show
+from udfs.values import flatten, round_to_second
 
 ERROR_PREFIX = "#错误: "
 
@@ -91,11 +93,40 @@ def cells(**arguments: Any) -> Cells:
     return Cells(shape=shape, columns=columns, single=single)
 
 
-def excel_calendar(holidays: Any, workdays: Any, hours: Any, weekend: Any) -> BusinessCalendar:
-    """The calendar the cell asks for: statutory when no holidays/workdays are given, else exactly those."""
+def excel_calendar(holidays: Any, workdays: Any, hours: Any, weekend: Any, years: Any = None) -> BusinessCalendar:
+    """The calendar the cell asks for: statutory when no holidays/workdays are given, else exactly those.
+
+    Given ranges cover the years ``years`` lists (节假日数据年份: "2026,2027", 2026, or a range of
+    years), or else the years in which they list any date: a deadline in another year is an
+    error, never a guess from the weekly pattern (2026-12-31 + 1 工作日 is not 2027-01-01 when the
+    list stops at 2026). Ranges that list no date at all mean "no holidays", with no year check.
+    """
     if holidays is None and workdays is None:
         return BusinessCalendar.chinese_statutory(hours=hours, weekend=weekend)
-    return BusinessCalendar.from_values(holidays, workdays, hours, weekend)
+    calendar = BusinessCalendar.from_values(holidays, workdays, hours, weekend)
+    covered = _years(years)
+    if covered is None:
+        listed = calendar.holidays | calendar.workdays
+        covered = frozenset(day.year for day in listed) if listed else None
+    if covered is None:
+        return calendar
+    return dataclasses.replace(calendar, covered_years=covered)
+
+
+def _years(value: Any) -> frozenset[int] | None:
+    """节假日数据年份 as a cell gives it: "2026,2027" / "2026，2027" / 2026.0 / a range of those."""
+    found: set[int] = set()
+    for item in flatten(value) if isinstance(value, (list, tuple)) else [value]:
+        if item is None or (isinstance(item, str) and not item.strip()):
+            continue
+        if isinstance(item, (int, float)) and not isinstance(item, bool) and float(item).is_integer():
+            found.add(int(item))
+            continue
+        parts = [p for p in re.split(r"[,，;；、\s]+", str(item)) if p]
+        if not all(p.isdigit() and len(p) == 4 for p in parts):
+            raise CalendarError(item, f"节假日数据年份「{show(item)}」无效 — 请写成 2026,2027")
+        found |= {int(p) for p in parts}
+    return frozenset(found) if found else None
 
 
 def excel_now() -> datetime:

@@ -25,6 +25,7 @@ _HOLIDAYS_DOC = "节假日（不上班的日期）区域，空格忽略；与「
 _WORKDAYS_DOC = "调休上班日（周末也上班的日期）区域；与「节假日」都省略时使用国家法定安排"
 _HOURS_DOC = "工作时间文字，如 09:00-18:00 或 09:00-12:00,13:00-18:00；省略为 09:00-18:00"
 _WEEKEND_DOC = "周末：7 位 0/1 文字，周一在前，1 为休息，如 \"0000011\"（省略即周六、周日休息）"
+_YEARS_DOC = "节假日区域已核对的年份，如 节假日数据年份（2026,2027）；省略则按区域中出现的年份。其他年份报错"
 
 
 def _values_and_errors(call: Any) -> tuple[np.ndarray, dict[int, UdfError]]:
@@ -42,7 +43,8 @@ def _values_and_errors(call: Any) -> tuple[np.ndarray, dict[int, UdfError]]:
 @xw.arg("workdays", doc=_WORKDAYS_DOC)
 @xw.arg("hours", doc=_HOURS_DOC)
 @xw.arg("weekend", doc=_WEEKEND_DOC)
-def sla_due(start, amount, unit, holidays=None, workdays=None, hours=None, weekend=None):
+@xw.arg("years", doc=_YEARS_DOC)
+def sla_due(start, amount, unit, holidays=None, workdays=None, hours=None, weekend=None, years=None):
     """计算 SLA 截止时间：开始时间加上时限（工作小时/工作日按工作时间和节假日计算）。
 
     工作日: the date of WORKDAY.INTL(start, amount, weekend, holidays) with make-up days working,
@@ -50,7 +52,7 @@ def sla_due(start, amount, unit, holidays=None, workdays=None, hours=None, weeke
     """
 
     def compute(grid: Cells):
-        cal = excel_calendar(holidays, workdays, hours, weekend)
+        cal = excel_calendar(holidays, workdays, hours, weekend, years)
         columns = grid.columns
         return _values_and_errors(lambda: sla.due_many(columns["start"], columns["amount"], columns["unit"], cal))
 
@@ -86,7 +88,8 @@ def sla_status(due, done=None, now=None, start=None, warning=0.8):
 @xw.arg("workdays", doc=_WORKDAYS_DOC)
 @xw.arg("hours", doc=_HOURS_DOC)
 @xw.arg("weekend", doc=_WEEKEND_DOC)
-def working_hours_between(start, end_time, holidays=None, workdays=None, hours=None, weekend=None):
+@xw.arg("years", doc=_YEARS_DOC)
+def working_hours_between(start, end_time, holidays=None, workdays=None, hours=None, weekend=None, years=None):
     """计算两个时间之间的工作小时数（只计工作日的工作时段；结束不晚于开始时为 0）。
 
     The second argument is ``end_time``, not ``end``: End is a reserved word in VBA, where xlwings
@@ -94,7 +97,7 @@ def working_hours_between(start, end_time, holidays=None, workdays=None, hours=N
     """
 
     def compute(grid: Cells):
-        cal = excel_calendar(holidays, workdays, hours, weekend)
+        cal = excel_calendar(holidays, workdays, hours, weekend, years)
         c = grid.columns
         return _values_and_errors(lambda: sla.working_hours_between_many(c["start"], c["end"], cal))
 
@@ -112,16 +115,17 @@ def working_hours_between(start, end_time, holidays=None, workdays=None, hours=N
 @xw.arg("workdays", doc=_WORKDAYS_DOC)
 @xw.arg("hours", doc=_HOURS_DOC)
 @xw.arg("weekend", doc=_WEEKEND_DOC)
+@xw.arg("years", doc=_YEARS_DOC)
 def sla_due_paused(
     start, amount, unit, pause_starts=None, pause_ends=None, now=None,
-    holidays=None, workdays=None, hours=None, weekend=None,
+    holidays=None, workdays=None, hours=None, weekend=None, years=None,
 ):
     """计算扣除暂停时间后的 SLA 截止时间（暂停期间不消耗时限，按工作时间顺延）。
 
     One ticket per call. Pauses before the start or beginning after the (extended) deadline do not count.
     """
     try:
-        cal = excel_calendar(holidays, workdays, hours, weekend)
+        cal = excel_calendar(holidays, workdays, hours, weekend, years)
         begins, ends = flatten(pause_starts), flatten(pause_ends)
         longest = max(len(begins), len(ends))
         begins += [None] * (longest - len(begins))
@@ -145,8 +149,9 @@ def sla_due_paused(
 @xw.arg("workdays", doc=_WORKDAYS_DOC)
 @xw.arg("hours", doc=_HOURS_DOC)
 @xw.arg("weekend", doc=_WEEKEND_DOC)
+@xw.arg("years", doc=_YEARS_DOC)
 def sla_stage_due(stage, start, request_type, urgency, policy, holidays=None, workdays=None, hours=None,
-                  weekend=None):
+                  weekend=None, years=None):
     """按「时限标准」计算某环节的截止时间（需求类型优先，其次紧急程度，再次「全部」）。
 
     The same rule the routines use for the 时限 columns, without pauses (暂停 extends those in
@@ -169,7 +174,7 @@ def sla_stage_due(stage, start, request_type, urgency, policy, holidays=None, wo
                 starts[i] = None  # no target for this ticket at this stage: blank
             else:
                 amounts[i], units[i] = rule.amount, rule.unit
-        cal = excel_calendar(holidays, workdays, hours, weekend)
+        cal = excel_calendar(holidays, workdays, hours, weekend, years)
         return _values_and_errors(lambda: sla.due_many(list(starts), amounts, units, cal))
 
     return compute_cells({"start": start, "request_type": request_type, "urgency": urgency}, compute)
