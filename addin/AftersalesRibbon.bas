@@ -49,3 +49,7 @@ End Sub
 Sub OnNewWorkbook(control As IRibbonControl)
     RunPython "import macros.ribbon; macros.ribbon.new_workbook()"
 End Sub
+
+Sub OnImportNotice(control As IRibbonControl)
+    RunPython "import macros.ribbon; macros.ribbon.import_holiday_notice()"
+End Sub

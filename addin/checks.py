@@ -327,6 +327,11 @@ def expected_module_sources() -> dict[str, str | None]:
     return expected
 
 
+def _garbled(text: str) -> bool:
+    """VBA source is text: control characters other than tab and line breaks mean a damaged stream."""
+    return any(ord(ch) < 32 and ch not in "\t\r\n" for ch in text)
+
+
 def check_vba_modules(addin: _Addin) -> str:
     actual = addin.modules
     expected = expected_module_sources()
@@ -336,6 +341,8 @@ def check_vba_modules(addin: _Addin) -> str:
         found = actual_by_key.get(name.lower())
         if found is None:
             problems.append(f"module {name} is missing or unreadable (olevba cannot decompress it)")
+        elif _garbled(actual[found]):  # a damaged stream can still "decompress", to binary noise
+            problems.append(f"module {name} is missing or unreadable (its stream decompresses to binary noise)")
         elif text is not None and vba.normalize(actual[found]) != vba.normalize(text):
             problems.append(f"module {name} differs from its source: {vba.first_difference(vba.normalize(text), vba.normalize(actual[found]))}")
     for key in actual_by_key.keys() - {name.lower() for name in expected}:

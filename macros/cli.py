@@ -119,9 +119,10 @@ def new_command(book: Path) -> None:
     if report.calendar_years:
         years = "、".join(str(y) for y in report.calendar_years)
         _echo(f"已预置 {years} 年法定节假日与调休上班日")
+    from udfs.errors import calendar_fix
+
     for year in report.missing_years:
-        _echo(f"注意：节假日库尚无 {year} 年数据（国务院通知发布后请在「节假日」「调休上班日」表补充，"
-              f"并在「系统参数」的「节假日数据年份」中加上 {year}）")
+        _echo(f"注意：节假日库尚无 {year} 年的正式安排 — {calendar_fix(year, str(book))}")
 
 
 @main.command("demo")
@@ -256,6 +257,9 @@ def kpi_command(book: Path, date_from: str | None, date_to: str | None, as_json:
     now = _parse_now(now_text)
     if as_json:
         result = kpi(book, now=now, start=start, end=end, force=force, write=False)
+        for line in result.lines[:1]:
+            if line.startswith("注意：「节假日数据年份」"):
+                click.echo(line, err=True)  # stdout stays pure JSON
         click.echo(json.dumps(result.results.get("kpi"), ensure_ascii=False, indent=2, default=str))
         return
     _run(kpi, book, now=now, start=start, end=end, force=force)
@@ -331,6 +335,87 @@ def protect_command(book: Path, password: str | None, undo: bool, force: bool) -
     report = action(book, password=password, force=force)
     for line in report.lines:
         _echo(line)
+
+
+# ---- the coming year's calendar (SPEC §12) ---------------------------------------------------------
+@main.group("calendar")
+def calendar_group() -> None:
+    """工作日历：导入国务院放假通知，或从节假日库补充年份。
+
+    示例：aftersales calendar import 售后服务.xlsx 放假通知.txt
+    """
+
+
+def _read_notice(path: str) -> str:
+    """The notice text from a file (UTF-8, or GBK as Windows Notepad saves it) or '-' for stdin."""
+    if path == "-":
+        return sys.stdin.read()
+    raw = Path(path).read_bytes()
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise click.BadParameter(f"“{path}”不是文本文件 — 请把通知全文另存为 .txt", param_hint="NOTICE")
+
+
+@calendar_group.command("import")
+@BOOK_ARG
+@click.argument("notice", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--year", type=int, default=None, help="通知的年份（只粘贴了正文、没有标题时使用）。")
+@click.option("--now", "now_text", metavar="'YYYY-MM-DD HH:MM'", help="把此时刻当作当前时间（默认：系统时钟）。")
+@click.option("--force", is_flag=True, help="即使存在 Excel 的锁文件（~$工作簿.xlsx）也写入。")
+def calendar_import_command(book: Path, notice: str, year: int | None, now_text: str | None, force: bool) -> None:
+    """导入国务院办公厅的放假通知（文本文件），写入「节假日」「调休上班日」并加入「节假日数据年份」。
+
+    只替换该年份由程序写入的行；团队添加的公司休息日/加班日不动。再次导入同一通知不会改变任何内容；
+    读不懂的句子会原样指出，且不写入任何日期。
+
+    示例：aftersales calendar import 售后服务.xlsx 2027年放假通知.txt
+    """
+    from macros.calendar_year import import_notice
+    from udfs.errors import NoticeUnreadable
+
+    if notice != "-" and not Path(notice).exists():
+        raise click.BadParameter(f"找不到文件“{notice}”", param_hint="NOTICE")
+    text = _read_notice(notice)
+    try:
+        _run(import_notice, book, text=text, year=year, now=_parse_now(now_text), force=force)
+    except NoticeUnreadable as exc:
+        click.echo(f"错误：{exc}", err=True)
+        raise SystemExit(1) from None
+
+
+@calendar_group.command("update")
+@BOOK_ARG
+@click.option("--year", "years", type=int, multiple=True, help="要补充的年份（可重复；默认：今年和明年中缺少的）。")
+@click.option("--now", "now_text", metavar="'YYYY-MM-DD HH:MM'", help="把此时刻当作当前时间（默认：系统时钟）。")
+@click.option("--force", is_flag=True, help="即使存在 Excel 的锁文件（~$工作簿.xlsx）也写入。")
+def calendar_update_command(book: Path, years: tuple[int, ...], now_text: str | None, force: bool) -> None:
+    """从已安装的节假日库（chinesecalendar，其次 holidays）补充缺少的年份，并说明用了哪个来源。
+
+    只采用库中正式公布的安排（含调休上班日）；按规则推算的年份不采用。
+
+    示例：aftersales calendar update 售后服务.xlsx
+    """
+    from macros.calendar_year import update_calendar
+
+    progress = TerminalProgress()
+    try:
+        result, missing = update_calendar(book, years=list(years) or None, now=_parse_now(now_text),
+                                          force=force, progress=progress)
+    finally:
+        progress.close()
+    if result is not None:
+        for line in result.lines:
+            _echo(line)
+        _print_problems(result.problems)
+    elif not missing:
+        _echo("今年和明年的节假日都已在工作簿中，无需补充")
+    for line in missing:
+        _echo(line)
+    if missing:
+        raise SystemExit(1)
 
 
 @main.command("build-addin")

@@ -724,6 +724,9 @@ def kpi_step(work, start: dt.date | None = None, end: dt.date | None = None) -> 
                                 calendar=None)
     alerts = evaluate_triggers(frames, now=work.now, settings_or_thresholds=settings, kpis=kpis)
     rows = dashboard_rows(kpis, settings, alerts, baseline=baseline)
+    from macros.calendar_year import dashboard_banner
+
+    rows = dashboard_banner(work) + rows  # "next year's holidays are missing", from 11-01 (SPEC §12)
     work.rebuild(S.KPI_BOARD.name, rows, looks=percent_looks(rows))
     work.results["kpi"] = kpis
     if baseline is not None:

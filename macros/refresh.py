@@ -59,6 +59,9 @@ def run_steps(source, steps: Iterable[Step], *, now: dt.datetime | None = None, 
             clock = time.perf_counter()
             step(work)
             timings[name] = time.perf_counter() - clock
+        reminder = _calendar_reminder(work, source)
+        if reminder:
+            work.lines.insert(0, reminder)
         result = RunResult(lines=list(work.lines), problems=work.snapshot.problems + work.problems,
                            results=work.results, timings=timings)
         if write:
@@ -71,11 +74,23 @@ def run_steps(source, steps: Iterable[Step], *, now: dt.datetime | None = None, 
     return result
 
 
+def _calendar_reminder(work: Work, source) -> str | None:
+    """From 11-01, while next year's holidays are missing: the one line every run says (SPEC §12)."""
+    from macros.calendar_year import reminder_for
+    from workbook.errors import WorkbookError
+
+    try:
+        return reminder_for(work, str(source) if isinstance(source, (str, Path)) else None)
+    except (WorkbookError, KeyError):  # a damaged 系统参数 sheet is reported by the routine itself
+        return None
+
+
 STEP_NAMES = {
     "followups_step": "二次处理", "numbering_step": "工单编号", "anomalies_step": "数据检查", "dispatch_step": "派单",
     "deadlines_step": "计算时限", "statuses_step": "计算状态", "escalation_step": "超时预警",
     "callback_tasks_step": "回访任务", "issues_step": "数据问题", "kpi_step": "KPI",
     "summary_step": "月报", "project_step": "项目表", "checklist_step": "执行检查表",
+    "calendar_step": "节假日",
 }
 
 

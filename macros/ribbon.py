@@ -19,6 +19,7 @@ BUTTONS: dict[str, tuple[str, str]] = {
     "ReportMonthly": ("report_monthly", "月度报告"),
     "ReportChecklist": ("report_checklist", "检查报告"),
     "NewWorkbook": ("new_workbook", "新建工作簿"),
+    "ImportNotice": ("import_holiday_notice", "导入放假通知"),
 }
 
 import datetime as dt  # noqa: E402
@@ -145,3 +146,51 @@ def new_workbook() -> None:
         target = folder / f"售后服务_{dt.date.today():%Y%m%d}_{n}.xlsx"
     build(target)
     xw.Book(str(target))
+
+
+def _selected_text(book) -> str:
+    """The text of the selected cells, one line per cell (a notice pasted into a sheet spans rows)."""
+    selection = book.selection
+    if selection is None:
+        return ""
+    rows = selection.options(ndim=2).value or []
+    return "\n".join(str(v) for row in rows for v in row if v is not None and str(v).strip())
+
+
+def _chosen_file_text(app) -> str | None:
+    """Ask Excel (Windows) for a .txt file and read it; None when cancelled or not possible here."""
+    try:
+        chosen = app.api.GetOpenFilename("文本文件 (*.txt),*.txt", 1, "选择放假通知文本文件")
+    except Exception:  # noqa: BLE001 - macOS Excel or no COM: explain instead
+        return None
+    if not chosen or chosen is False:
+        return None
+    raw = Path(str(chosen)).read_bytes()
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return None
+
+
+def import_holiday_notice() -> None:
+    """导入放假通知 button: the State Council notice from the selected cells, else from a .txt file."""
+    from macros.calendar_year import import_notice
+    from udfs.errors import NoticeUnreadable
+    from udfs.notice import parse_notice
+
+    book = _caller()
+    text = _selected_text(book)
+    if "节" not in text or ("放假" not in text and "上班" not in text):
+        text = _chosen_file_text(book.app)
+    if not text:
+        book.app.alert("请把「国务院办公厅关于…年部分节假日安排的通知」全文粘贴到任一工作表（可占多行），"
+                       "选中这些单元格后再点「导入放假通知」；或把通知另存为 .txt 文件后选择它。", title=TITLE)
+        return
+    try:
+        parse_notice(text)  # an unreadable notice is named before the workbook is touched
+    except NoticeUnreadable as exc:
+        book.app.alert(str(exc), title=f"{TITLE} — 未导入")
+        return
+    _run_on_caller(import_notice, text=text)

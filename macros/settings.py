@@ -146,6 +146,13 @@ def split_list(text) -> tuple[str, ...]:
     return tuple(p.strip() for p in re.split(r"[,，;；、\s]+", str(text)) if p.strip())
 
 
+def listed_years(value) -> set[int]:
+    """The years typed in 系统参数 节假日数据年份: "2026,2027", "2026，2027", 2026 (a number) → {2026, 2027}."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return {int(value)} if value == value else set()
+    return {int(y) for y in split_list(value) if y.isdigit()}
+
+
 def _calendar(snapshot: Snapshot, params: dict, problems: list[Problem]) -> BusinessCalendar:
     holidays = [pd.Timestamp(d).date() for d in _frame(snapshot, S.HOLIDAYS.name)["日期"].dropna()]
     workdays = [pd.Timestamp(d).date() for d in _frame(snapshot, S.MAKEUP_DAYS.name)["日期"].dropna()]
@@ -158,11 +165,7 @@ def _calendar(snapshot: Snapshot, params: dict, problems: list[Problem]) -> Busi
     weekend = params.get("每周休息日") or DEFAULT_WEEKEND
     if isinstance(weekend, float):
         weekend = f"{int(weekend):07d}"  # typed as a number, Excel dropped the leading zeros
-    raw_years = params.get("节假日数据年份")
-    if isinstance(raw_years, float):
-        years = {int(raw_years)}
-    else:
-        years = {int(y) for y in split_list(raw_years) if y.isdigit()}
+    years = listed_years(params.get("节假日数据年份"))
     if not years:
         # Blank: the years the team has listed holidays for are the years they checked.
         years = {d.year for d in holidays + workdays}

@@ -55,6 +55,14 @@ class Book:
         return _caller
 
     @property
+    def selection(self) -> "Range | None":
+        """Like xlwings' Book.selection: the selected cells as a Range (tests choose it with select)."""
+        return getattr(self, "_selection", None)
+
+    def select(self, sheet_name: str, first: str, last: str | None = None) -> None:
+        self._selection = self.sheets[sheet_name].range(first, last)
+
+    @property
     def name(self) -> str:
         return self.path.name
 

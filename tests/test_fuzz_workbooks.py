@@ -491,7 +491,7 @@ def staff_cells(path: Path) -> StaffCells:
                 typed = value not in (None, "") and not (isinstance(value, str) and not value.strip())
                 if col.owner == S.FILL and typed and not _released(declared, col, grid, header, row):
                     kept[ref] = xml
-                elif col.owner == S.ROW and _grid_value(grid, row, _letter_of(header, col.owner_when[0])) != col.owner_when[1]:
+                elif col.owner == S.ROW and _grid_value(grid, row, _letter_of(header, col.owner_when[0])) not in col.owner_values:
                     kept[ref] = xml
         keep[name] = kept
     with zipfile.ZipFile(path) as z:

@@ -176,8 +176,8 @@ def diff(data, new: pd.DataFrame) -> SheetChanges:
             present = data.nonblank[header].reindex(new.index, fill_value=False).to_numpy()
             mask &= present & _missing(new[header])
         elif col.owner == S.ROW:
-            cond_col, cond_value = col.owner_when
-            mask &= (old_frame[cond_col].reindex(new.index) == cond_value).fillna(False).to_numpy()
+            cond_col = col.owner_when[0]
+            mask &= old_frame[cond_col].reindex(new.index).isin(col.owner_values).to_numpy()
         if mask.any():
             values = new[header][mask]
             out.cells[header] = dict(zip(values.index.tolist(), column_values(values)))
@@ -209,8 +209,7 @@ def check_ownership(changes: ChangeSet, snapshot) -> None:
                 if bad:
                     raise OwnershipViolation(f"{name}: request column {header!r} may only be cleared")
             if col.owner == S.ROW:
-                cond_col, cond_value = col.owner_when
-                cond = data.frame[cond_col]
-                bad = [r for r in rows if cond.get(r) != cond_value]
+                cond = data.frame[col.owner_when[0]]
+                bad = [r for r in rows if cond.get(r) not in col.owner_values]
                 if bad:
                     raise OwnershipViolation(f"{name}: {header!r} is staff-owned on rows {bad[:5]}")

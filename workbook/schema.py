@@ -86,7 +86,11 @@ CALLBACK_KINDS = ("维修回访", "投诉回访", "新购回访")
 CALLBACK_STATES = ("待回访", "已回访", "无法联系", "客户拒访")
 DAY_KINDS_HOLIDAY = ("法定节假日", "公司休息日")
 DAY_KINDS_WORK = ("调休上班", "公司加班日")
-DAY_SOURCES = ("系统预置", "手工添加")
+# Where a calendar row came from. Rows from the first four are the program's (pre-filled, imported
+# from a State Council notice, or filled from a holiday library) and may be replaced when the year
+# is imported again; 手工添加 (or blank) rows are the team's and are never touched.
+PROGRAM_DAY_SOURCES = ("系统预置", "国务院通知", "chinesecalendar", "holidays")
+DAY_SOURCES = PROGRAM_DAY_SOURCES + ("手工添加",)
 
 
 @dataclass(frozen=True)
@@ -103,7 +107,7 @@ class Column:
     maximum: float | None = None
     width: float | None = None
     note: str = ""  # input prompt shown in Excel when the cell is selected
-    owner_when: tuple[str, str] | None = None  # for owner=ROW: (column header, value)
+    owner_when: tuple[str, str | tuple[str, ...]] | None = None  # owner=ROW: (column header, value(s))
     released_by: str | None = None  # fill columns: a request column that lets the program
     #                                 overwrite this cell on rows where staff set it
     personal: bool = False  # personal data: masked in reports, protectable
@@ -115,6 +119,14 @@ class Column:
             raise ValueError(f"column {self.header!r}: unknown owner {self.owner!r}")
         if (self.owner == ROW) != (self.owner_when is not None):
             raise ValueError(f"column {self.header!r}: owner 'row' needs owner_when and only it")
+
+    @property
+    def owner_values(self) -> tuple[str, ...]:
+        """owner=ROW: the values of ``owner_when``'s column on the rows the program owns."""
+        if self.owner_when is None:
+            return ()
+        values = self.owner_when[1]
+        return (values,) if isinstance(values, str) else tuple(values)
 
     @property
     def writable(self) -> bool:
@@ -337,11 +349,17 @@ PARAMS = Sheet(
     description="各例程读取的参数；请只修改「值」列",
     columns=_cols(
         Column("参数", TEXT, required=True, width=22),
-        Column("值", ANY, width=26),
+        # 节假日数据年份 is also written by `aftersales calendar import/update` (adding the year).
+        Column("值", ANY, width=26, owner=ROW, owner_when=("参数", "节假日数据年份")),
         Column("说明", LONGTEXT, width=60),
     ),
     rows=PARAMS_ROWS,
 )
+
+def _calendar_column(header: str, kind: str, **kw) -> Column:
+    """节假日/调休上班日 columns: the program's on its own rows (来源 系统预置/国务院通知/…), staff's elsewhere."""
+    return Column(header, kind, owner=ROW, owner_when=("来源", PROGRAM_DAY_SOURCES), **kw)
+
 
 HOLIDAYS = Sheet(
     name="节假日",
@@ -349,10 +367,10 @@ HOLIDAYS = Sheet(
     group=SETTINGS,
     description="非工作日：法定节假日（系统预置）与公司休息日（手工添加）",
     columns=_cols(
-        Column("日期", DATE, required=True),
-        Column("名称", TEXT, width=16),
-        Column("类型", CHOICE, choices=DAY_KINDS_HOLIDAY),
-        Column("来源", CHOICE, choices=DAY_SOURCES),
+        _calendar_column("日期", DATE, required=True),
+        _calendar_column("名称", TEXT, width=16),
+        _calendar_column("类型", CHOICE, choices=DAY_KINDS_HOLIDAY),
+        _calendar_column("来源", CHOICE, choices=DAY_SOURCES),
     ),
 )
 
@@ -362,10 +380,10 @@ MAKEUP_DAYS = Sheet(
     group=SETTINGS,
     description="周末上班日：法定调休（系统预置）与公司加班日（手工添加）",
     columns=_cols(
-        Column("日期", DATE, required=True),
-        Column("名称", TEXT, width=16),
-        Column("类型", CHOICE, choices=DAY_KINDS_WORK),
-        Column("来源", CHOICE, choices=DAY_SOURCES),
+        _calendar_column("日期", DATE, required=True),
+        _calendar_column("名称", TEXT, width=16),
+        _calendar_column("类型", CHOICE, choices=DAY_KINDS_WORK),
+        _calendar_column("来源", CHOICE, choices=DAY_SOURCES),
     ),
 )
 
@@ -892,7 +910,7 @@ LIST_NAMES: dict[str, tuple[str, str]] = {
     "二级标签列表": (DISPATCH_RULES.name, "二级标签"),
 }
 DEPARTMENTS_NAME = "部门列表"  # an inline list of DEPARTMENTS, kept as a name for formulas
-VALUE_NAMES: dict[str, str] = {"工作时间": "工作时间", "每周休息日": "每周休息日"}
+VALUE_NAMES: dict[str, str] = {"工作时间": "工作时间", "每周休息日": "每周休息日", "节假日数据年份": "节假日数据年份"}
 LIST_ROWS = 2000  # how many rows a list name spans (a year has ~30 holiday dates)
 
 
