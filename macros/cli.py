@@ -315,8 +315,26 @@ def report_command(book: Path, kind: str, out: Path, month: str | None, now_text
     """
     from reports.render import render_report
 
-    path = render_report(book, kind=kind, out=out, now=_parse_now(now_text), month=month)
+    now = _parse_now(now_text)
+    path = render_report(book, kind=kind, out=out, now=now, month=month)
     _echo(f"已生成报告：{path}")
+    _calendar_reminder(book, now)
+
+
+def _calendar_reminder(book: Path, now: dt.datetime) -> None:
+    """The next-year reminder for commands that are not routines (routines print it themselves)."""
+    from macros.calendar_year import reminder_for
+    from macros.work import Work
+    from workbook import schema as S
+    from workbook.reader import read_file
+
+    try:
+        snapshot = read_file(book, [S.PARAMS.name, S.HOLIDAYS.name, S.MAKEUP_DAYS.name])
+        line = reminder_for(Work(snapshot, now), str(book))
+    except (WorkbookError, KeyError):
+        return
+    if line:
+        _echo(line)
 
 
 @main.command("protect")
