@@ -298,3 +298,15 @@ def test_the_ribbon_button_names_an_unreadable_notice_and_changes_nothing(book, 
     assert "1月1日 标注为周四，但 2027年1月1日 是周五" in message
     params = {r[0].value: r[1].value for r in xl.wb[S.PARAMS.name].iter_rows(min_row=2)}
     assert params["节假日数据年份"] == "2026"
+
+
+def test_report_and_new_say_it_too_and_a_notice_can_come_from_stdin(book, tmp_path):
+    out = tmp_path / "报告.html"
+    result = run("report", book, "--kind", "checklist", "--out", out, "--now", "2026-12-02 09:00")
+    assert result.exit_code == 0 and out.exists()
+    assert result.output.splitlines()[-1].startswith("注意：「节假日数据年份」还没有 2027 年")
+    fresh = tmp_path / "新.xlsx"
+    assert "aftersales calendar import" in run("new", fresh).output  # chinesecalendar 1.11 has no 2027
+    piped = CliRunner().invoke(main, ["calendar", "import", str(book), "-", "--now", "2026-12-02 09:00"],
+                               input=(NOTICES / "2021.txt").read_text(encoding="utf-8"))
+    assert piped.exit_code == 0 and "2021 年节假日安排" in piped.output

@@ -366,7 +366,10 @@ def test_the_cli_report_command_writes_the_file(new_book, tmp_path):
     result = CliRunner().invoke(main, ["report", str(new_book), "--kind", "evaluation", "--out", str(out),
                                        "--now", "2026-11-20 16:00"])
     assert result.exit_code == 0, result.output
-    assert result.output.strip() == f"已生成报告：{out}"
+    lines = result.output.strip().splitlines()
+    assert lines[0] == f"已生成报告：{out}"
+    # 2026-11-20 with only 2026 in the workbook: the next-year reminder follows, once (issue 14)
+    assert len(lines) == 2 and lines[1].startswith("注意：「节假日数据年份」还没有 2027 年")
     bad = CliRunner().invoke(main, ["report", str(new_book), "--kind", "monthly", "--out", str(out),
                                     "--month", "10/2026"])
     assert bad.exit_code == 1 and "错误：月份“10/2026”格式有误" in bad.output

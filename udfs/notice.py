@@ -47,8 +47,10 @@ _FESTIVALS = {
 }
 _FESTIVAL = "|".join(sorted(_FESTIVALS, key=len, reverse=True))
 _NUMBERING = r"(?:[一二三四五六七八九十]+\s*[、.．]|\d{1,2}\s*[、.．]|——|—|-)"
+_NAMES = rf"(?:{_FESTIVAL})(?:\s*[、和与及]\s*(?:{_FESTIVAL}))*"
+# "一、元旦：…", "——元旦：…", "元旦：…", and a numbered section whose colon was lost ("三、清明节4月4日…").
 _HEADER = re.compile(
-    rf"{_NUMBERING}?\s*(?:\d{{4}}年)?(?P<names>(?:{_FESTIVAL})(?:\s*[、和与及]\s*(?:{_FESTIVAL}))*)\s*:"
+    rf"{_NUMBERING}?\s*(?:\d{{4}}年)?(?P<names>{_NAMES})\s*:|(?<![^\s。;；]){_NUMBERING}\s*(?P<bare>{_NAMES})(?=\d)"
 )
 _TITLE_YEAR = (
     re.compile(r"关于\s*(\d{4})\s*年\s*部分节假日"),
@@ -60,7 +62,7 @@ _TOKEN = re.compile(
     r"(?P<date>(?:(?P<y>\d{4})年)?(?:(?P<m>\d{1,2})月)?(?P<d>\d{1,2})日)"
     r"|(?P<note>\([^()]*\))"
     r"|(?P<to>至|到|[-—–~～]+(?=\d))"
-    r"|(?P<sep>[、,和及与])"
+    r"|(?P<sep>[、和及与]|调休(?=上班)|照常(?=上班)|正常(?=上班)|均(?=放假|上班))"
     r"|(?P<off>放假|补休)"
     r"|(?P<on>上班|补班)"
 )
@@ -148,7 +150,7 @@ def parse_notice(text: str, *, year: int | None = None) -> Notice:
     for i, header in enumerate(headers):
         body_end = headers[i + 1].start() if i + 1 < len(headers) else len(flat)
         body = flat[header.end():body_end]
-        name = _festival_name(header.group("names"))
+        name = _festival_name(header.group("names") or header.group("bare"))
         for part in name.split("、"):
             if part in seen:
                 raise NoticeUnreadable(header.group(0), f"「{part}」在通知中出现了两次 — 请只粘贴一份通知")
@@ -201,19 +203,26 @@ def _read_section(name: str, body: str, notice_year: int) -> tuple[Festival, lis
     days_off: list[date] = []
     working: list[date] = []
     ignored: list[str] = []
+    unsure: list[tuple[str, list[date]]] = []
     for sentence in _sentences(body):
         # In the 元旦 section a December date without a year is the previous year's (2023: 12月31日).
         off, on, loose, has_keyword = _read_sentence(sentence, notice_year, name.startswith("元旦"))
         if loose and has_keyword:
-            shown = "、".join(_day(d) for d in loose)
-            raise NoticeUnreadable(
-                sentence, f"{name}：读不懂「{sentence}」— {shown} 既不是放假也不是上班日期，无法确定；请核对通知原文"
-            )
-        if loose and not off and not on:
+            # Older notices restate the days ("其中，1月1日为法定节假日，…，1月4日上班"): fine when
+            # the section gives each of them as 放假 or 上班 somewhere; else the sentence is unclear.
+            unsure.append((sentence, loose))
+        elif loose and not off and not on:
             ignored.append(sentence)
         _check_count(sentence, off, name)
         days_off += off
         working += on
+    for sentence, loose in unsure:
+        unknown = [d for d in loose if d not in days_off and d not in working]
+        if unknown:
+            shown = "、".join(_day(d) for d in unknown)
+            raise NoticeUnreadable(
+                sentence, f"{name}：读不懂「{sentence}」— {shown} 既不是放假也不是上班日期，无法确定；请核对通知原文"
+            )
     if not days_off:
         raise NoticeUnreadable(body, f"{name}：没有读到放假日期「{_excerpt(body)}」— 请核对通知原文")
     clash = sorted(set(days_off) & set(working))
@@ -241,7 +250,9 @@ def _read_sentence(sentence: str, notice_year: int, december_before: bool = Fals
         pending.clear()
         range_start, expecting_end = None, False
 
+    previous = None
     for kind, match, inner in _tokens(sentence):
+        kind_before, previous = previous, kind
         if kind == "other":
             if pending:
                 flush_loose()
@@ -272,8 +283,11 @@ def _read_sentence(sentence: str, notice_year: int, december_before: bool = Fals
             continue
         last_date = None if kind != "sep" else last_date
         if kind == "to":
-            if not pending:
-                raise NoticeUnreadable(sentence, f"「{sentence}」中「至」前面没有日期")
+            if not pending or kind_before not in ("date", "note"):  # "公休日调至…" is not a range
+                previous = "other"
+                if pending:
+                    flush_loose()
+                continue
             range_start, expecting_end = pending[-1], True
             last_date = None
         elif kind == "sep":
