@@ -24,11 +24,33 @@ class HeaderMissing(WorkbookError):
 
 
 class WorkbookOpenInExcel(WorkbookError):
-    def __init__(self, path, lock):
-        self.path, self.lock = path, lock
+    """An office suite (Excel, WPS, LibreOffice) holds the workbook open: its lock file is there."""
+
+    def __init__(self, path, lock, *, suite: str = "Excel", holder: str | None = None):
+        self.path, self.lock, self.suite, self.holder = path, lock, suite, holder
+        who = f"，使用者 {holder}" if holder else ""
+        where = "，或在 Excel 中用功能区按钮运行" if suite == "Excel" else ""
         super().__init__(
-            f"{path} 正在被 Excel 打开（发现锁文件 {lock.name}）— 请先在 Excel 中保存并关闭，"
-            "或在 Excel 中用功能区按钮运行；确认无人打开时可加 --force"
+            f"{path} 正在被 {suite} 打开（发现锁文件 {lock.name}{who}）— 请先在 {suite} 中保存并关闭"
+            f"{where}；确认无人打开（锁文件是程序异常退出后留下的）时可加 --force"
+        )
+
+
+class WorkbookReadOnly(WorkbookError):
+    def __init__(self, path):
+        self.path = path
+        super().__init__(
+            f"{path} 是只读文件 — 本次未写入；如需让程序更新它，请先取消只读"
+            "（Windows：右键→属性→取消「只读」；Linux/macOS：chmod u+w 文件名）"
+        )
+
+
+class FolderNotWritable(WorkbookError):
+    def __init__(self, folder, reason: str):
+        self.folder, self.reason = folder, reason
+        super().__init__(
+            f"无法在文件夹 {folder} 中写入（{reason}）— 本次未写入任何内容；请把工作簿复制到"
+            "可写的文件夹后再运行，或请管理员为该文件夹开放写入权限（只读挂载的共享盘需以读写方式挂载）"
         )
 
 

@@ -38,7 +38,8 @@ from lxml import etree
 from workbook import schema as S
 from workbook.errors import WorkbookError
 from workbook.store import (
-    DEFAULT_BACKUPS, FileStamp, refuse_if_open_in_excel, replace_file, routine_lock,
+    DEFAULT_BACKUPS, FileStamp, check_folder_writable, refuse_if_open_in_excel, refuse_if_read_only,
+    replace_file, routine_lock,
 )
 
 LOCKED_SHEETS = (S.CALLBACK_PLAN.name, S.ESCALATION.name)  # staff never add rows here
@@ -111,6 +112,8 @@ def _apply(path: Path, *, protect: bool, password: str | None, force: bool,
     from workbook.xlsxpatch import Package, rewrite_zip
 
     refuse_if_open_in_excel(path, force=force)
+    check_folder_writable(path.parent)
+    refuse_if_read_only(path)
     with routine_lock(path):
         targets = sorted({s.name for s, _c in S.personal_columns()}, key=lambda n: S.SHEETS.index(S.sheet(n)))
         snapshot = read_file(path, sheets=[*targets, S.PARAMS.name])

@@ -16,7 +16,10 @@ from typing import Iterable, Iterator
 
 from workbook.changes import ChangeSet, check_ownership
 from workbook.reader import Snapshot, read_book, read_file
-from workbook.store import DEFAULT_BACKUPS, LOCK_WAIT_SECONDS, refuse_if_open_in_excel, routine_lock
+from workbook.store import (
+    DEFAULT_BACKUPS, LOCK_WAIT_SECONDS, check_folder_writable, refuse_if_open_in_excel,
+    refuse_if_read_only, routine_lock,
+)
 
 
 @dataclass
@@ -53,7 +56,7 @@ class Session:
 
             result = apply_to_file(Path(self.source), self.snapshot, changes,
                                    backups=backup_count(self.snapshot))  # backups named by the clock
-            return CommitResult(result.written, lines, result.backup)
+            return CommitResult(result.written, lines + result.notes, result.backup)
         from workbook.live import apply_to_book
 
         apply_to_book(self.source, self.snapshot, changes)
@@ -89,6 +92,8 @@ def open_workbook(source, *, sheets: Iterable[str] | None = None, force: bool = 
         yield Session(path, read_file(path, sheets), is_file=True, read_only=True)
         return
     refuse_if_open_in_excel(path, force=force)
+    check_folder_writable(path.parent)
+    refuse_if_read_only(path)
     with routine_lock(path, wait=wait):
         snapshot = read_file(path, sheets)
         yield Session(path, snapshot, is_file=True)

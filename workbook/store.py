@@ -13,6 +13,7 @@ import errno
 import os
 import re
 import shutil
+import stat
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +21,10 @@ from typing import Callable, Iterator
 
 from filelock import FileLock, Timeout
 
-from workbook.errors import WorkbookBusy, WorkbookChanged, WorkbookOpenInExcel, WriteFailed
+from workbook.errors import (
+    FolderNotWritable, WorkbookBusy, WorkbookChanged, WorkbookOpenInExcel, WorkbookReadOnly, WriteFailed,
+)
+from workbook.officelocks import find_office_lock
 
 BACKUP_DIR = "备份"
 DEFAULT_BACKUPS = 5
@@ -28,28 +32,65 @@ LOCK_WAIT_SECONDS = 60.0
 
 
 def excel_lock_file(path: Path) -> Path | None:
-    """Excel's owner file (``~$Book.xlsx``) if Excel holds ``path`` open, else None."""
-    for name in (f"~${path.name}", f"~${path.name[2:]}"):
-        candidate = path.with_name(name)
-        if candidate.exists():
-            return candidate
-    return None
+    """The lock file of whichever office suite holds ``path`` open (Excel, WPS, LibreOffice)."""
+    lock = find_office_lock(Path(path))
+    return lock.path if lock is not None else None
 
 
 def refuse_if_open_in_excel(path: Path, *, force: bool = False) -> None:
-    lock = excel_lock_file(path)
-    if lock is not None and not force:
-        raise WorkbookOpenInExcel(path, lock)
+    """Refuse (unless ``force``) a workbook Excel, WPS or LibreOffice holds open, naming who."""
+    if force:
+        return
+    lock = find_office_lock(Path(path))
+    if lock is not None:
+        raise WorkbookOpenInExcel(path, lock.path, suite=lock.suite, holder=lock.holder)
+
+
+refuse_if_open = refuse_if_open_in_excel
+
+
+def refuse_if_read_only(path: Path) -> None:
+    """A file without write permission (0444, Windows' 只读) is the owner's choice: not replaced."""
+    try:
+        st = Path(path).stat()
+    except OSError:
+        return  # a missing file is reported by the reader
+    if not st.st_mode & 0o222:
+        raise WorkbookReadOnly(path)
+    if not os.access(path, os.W_OK):
+        if _on_read_only_mount(Path(path).parent):
+            raise FolderNotWritable(Path(path).parent, "文件系统为只读")
+        raise WorkbookReadOnly(path)
+
+
+def check_folder_writable(folder: Path) -> None:
+    """Refuse early, before anything is written, when ``folder`` cannot take new files."""
+    folder = Path(folder)
+    if not os.access(folder, os.W_OK | os.X_OK):
+        reason = "文件系统为只读" if _on_read_only_mount(folder) else "没有写入权限"
+        raise FolderNotWritable(folder, reason)
+
+
+def _on_read_only_mount(folder: Path) -> bool:
+    try:
+        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    except (OSError, AttributeError):
+        return False
 
 
 @contextlib.contextmanager
 def routine_lock(path: Path, *, wait: float = LOCK_WAIT_SECONDS) -> Iterator[None]:
     """Serialise routines on one workbook: a second run waits up to ``wait`` s, then refuses."""
-    lock = FileLock(str(path.with_name(f".{path.name}.lock")), timeout=wait)
+    path = Path(path)
+    check_folder_writable(path.parent)
+    # 0o666: on a shared folder the next user's run must be able to take the same lock file.
+    lock = FileLock(str(path.with_name(f".{path.name}.lock")), timeout=wait, mode=0o666)
     try:
         lock.acquire()
     except Timeout:
         raise WorkbookBusy(path, wait) from None
+    except OSError as exc:  # a folder that refuses the lock file (ACLs, a read-only share)
+        raise FolderNotWritable(path.parent, _describe(exc)) from None
     try:
         remove_stale_temps(path)
         yield
@@ -180,18 +221,25 @@ def replace_file(
     expected: FileStamp | None = None,
     backups: int = DEFAULT_BACKUPS,
     now: dt.datetime | None = None,
+    notes: list[str] | None = None,
 ) -> Path | None:
     """Replace ``path`` with what ``write(tmp)`` produces; return the backup of the old version.
 
     ``expected`` is the stamp taken when the workbook was read: if the file changed since, the
     write is refused (no lost update). The old version is kept as ``备份/<stem>_<time>.xlsx``;
-    only the newest ``backups`` are kept (0 keeps none).
+    only the newest ``backups`` are kept (0 keeps none). The new file keeps the old one's
+    permissions, owner, group, ACLs and extended attributes (a shared ``0664 nobody:users``
+    workbook stays so); what the platform would not let us keep is added to ``notes``.
     """
     path = Path(path)
+    refuse_if_read_only(path)
     tmp = _write_temp(path, write)
     try:
         if expected is not None and FileStamp.of(path) != expected:
             raise WorkbookChanged(path)
+        kept = keep_metadata(path, tmp)
+        if notes is not None:
+            notes.extend(kept)
         backup = _backup(path, backups, now or dt.datetime.now()) if backups > 0 else None
         os.replace(tmp, path)
         _fsync_dir(path.parent)
@@ -202,6 +250,89 @@ def replace_file(
         tmp.unlink(missing_ok=True)
         raise
     return backup
+
+
+def keep_metadata(old: Path, new: Path) -> list[str]:
+    """Give ``new`` the mode, owner, group, ACLs and extended attributes of ``old``.
+
+    Returns a Chinese note for each thing the platform refused (a user who is not the owner
+    cannot hand a file to someone else); the replace goes ahead, since refusing would leave the
+    routine unable to run at all for that user.
+    """
+    st = old.stat()
+    notes: list[str] = []
+    if hasattr(os, "chown"):
+        cur = new.stat()
+        if (cur.st_uid, cur.st_gid) != (st.st_uid, st.st_gid):
+            try:
+                os.chown(new, st.st_uid, st.st_gid)
+            except OSError:
+                try:  # at least the group, if we belong to it
+                    os.chown(new, -1, st.st_gid)
+                except OSError:
+                    pass
+                cur = new.stat()
+                lost = []
+                if cur.st_uid != st.st_uid:
+                    lost.append(f"所有者 {_user_name(st.st_uid)}→{_user_name(cur.st_uid)}")
+                if cur.st_gid != st.st_gid:
+                    lost.append(f"组 {_group_name(st.st_gid)}→{_group_name(cur.st_gid)}")
+                if lost:
+                    notes.append(f"注意：当前用户无权保留 {old.name} 的原" + "、".join(lost)
+                                 + " — 如需恢复请由管理员执行 chown")
+    _copy_xattrs(old, new)
+    os.chmod(new, stat.S_IMODE(st.st_mode))
+    _copy_acl_xattrs(old, new)  # after chmod: the ACL's mask is exactly the old one
+    return notes
+
+
+_ACL_XATTRS = ("system.posix_acl_access", "system.posix_acl_default")
+
+
+def _xattr_names(path: Path) -> list[str]:
+    if not hasattr(os, "listxattr"):
+        return []
+    try:
+        return os.listxattr(path)
+    except OSError:
+        return []
+
+
+def _copy_xattrs(old: Path, new: Path) -> None:
+    for name in _xattr_names(old):
+        if name in _ACL_XATTRS:
+            continue
+        try:
+            os.setxattr(new, name, os.getxattr(old, name))
+        except OSError:
+            pass  # e.g. security.* without the privilege: nothing a user can fix here
+
+
+def _copy_acl_xattrs(old: Path, new: Path) -> None:
+    for name in _xattr_names(old):
+        if name in _ACL_XATTRS:
+            try:
+                os.setxattr(new, name, os.getxattr(old, name))
+            except OSError:
+                pass
+
+
+def _user_name(uid: int) -> str:
+    try:
+        import pwd
+
+        return pwd.getpwuid(uid).pw_name
+    except (ImportError, KeyError):
+        return str(uid)
+
+
+def _group_name(gid: int) -> str:
+    try:
+        import grp
+
+        return grp.getgrgid(gid).gr_name
+    except (ImportError, KeyError):
+        return str(gid)
 
 
 def _backup(path: Path, keep: int, now: dt.datetime) -> Path:

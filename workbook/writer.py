@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from workbook import schema as S
@@ -23,6 +23,7 @@ HEADER_LOOK = Look(bold=True, color="FFFFFF", fill="7F7F7F", align="center", wra
 class WriteResult:
     written: bool
     backup: Path | None = None
+    notes: list[str] = field(default_factory=list)  # what the user should know about the write
 
 
 def apply_to_file(path: Path, snapshot, changes: ChangeSet, *, backups: int,
@@ -42,14 +43,16 @@ def apply_to_file(path: Path, snapshot, changes: ChangeSet, *, backups: int,
             removed.add("xl/calcChain.xml")
     finally:
         pkg.close()
+    notes: list[str] = []
     backup = replace_file(
         path,
         lambda tmp: rewrite_zip(path, tmp, replaced, added, removed, streamed),
         expected=snapshot.stamp,
         backups=backups,
         now=now,
+        notes=notes,
     )
-    return WriteResult(True, backup)
+    return WriteResult(True, backup, notes)
 
 
 def _build_parts(pkg: Package, snapshot, changes: ChangeSet):
