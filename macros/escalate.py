@@ -47,7 +47,7 @@ def escalation_rows(tickets: pd.DataFrame, supervisors: dict[str, str | None], m
     out["刷新时间"] = pd.Timestamp(now)
     out["_order"] = np.where(out["状态"] == sla.OVERDUE, 0, 1)
     out = out.sort_values(["_order", "超时(小时)"], ascending=[True, False])
-    headers = S.ESCALATION.headers
+    headers = [c.header for c in S.ESCALATION.owned_by(S.PROGRAM)]  # 处理意见 is the staff's
     return [dict(zip(headers, row)) for row in out[headers].itertuples(index=False, name=None)]
 
 

@@ -61,8 +61,16 @@ class Work:
         """Replace an output sheet's rows (skipped at write time when nothing changed).
 
         ``looks``: {(row position, header): Look} for cells that need their own format (a
-        percentage in a column of numbers).
+        percentage in a column of numbers). Staff columns and columns people added stay with
+        their row (``workbook.carry``); what cannot is named in ``lines``.
         """
+        data = self.snapshot.sheets.get(name)
+        if data is not None and not data.missing_headers:
+            from workbook.carry import carry_rows
+
+            carried = carry_rows(data, rows)  # people's notes stay with their ticket
+            rows = carried.rows
+            self.lines.extend(carried.removed)
         self.rebuilds[name] = rows
         self.rebuild_looks[name] = looks or {}
 

@@ -49,10 +49,20 @@ class SheetData:
     width: int  # number of columns in the sheet's used area
     problems: list[Problem] = field(default_factory=list)
     missing_headers: list[str] = field(default_factory=list)
+    # Output sheets: columns people added (header → 0-based index) and their raw values, so a
+    # rebuild can keep them with their rows (workbook/carry.py).
+    extra_columns: dict[str, int] = field(default_factory=dict)
+    extras: pd.DataFrame | None = None
 
     @property
     def name(self) -> str:
         return self.schema.name
+
+    def column_index(self, header: str) -> int:
+        """0-based sheet column of a declared header, or of a column people added."""
+        if header in self.columns:
+            return self.columns[header]
+        return self.extra_columns[header]
 
     def bad_rows(self, header: str) -> set[int]:
         """Excel rows whose ``header`` cell had an error-level problem."""
@@ -93,7 +103,13 @@ def parse_grid(
                                         "表头重复 — 请删除或改名其中一列", ERROR))
                 continue
             columns[text] = j
-    missing = [h for h in sheet.headers if h not in columns]
+    missing = [c.header for c in sheet.columns if c.header not in columns and not c.optional]
+    extra_columns: dict[str, int] = {}
+    if sheet.group == S.OUTPUT:
+        for j, value in enumerate(header):
+            text = str(value).strip() if not is_blank(value) else ""
+            if text and text not in sheet.by_header and text not in extra_columns:
+                extra_columns[text] = j
 
     body = grid[1:]
     numbers, rows = [], []
@@ -128,9 +144,15 @@ def parse_grid(
                 np.fromiter((not (v is None or v == "" or (v.__class__ is str and not v.strip()))
                              for v in values.tolist()), dtype=bool, count=len(values)), index=values.index)
 
+    extras = None
+    if extra_columns:
+        extras = pd.DataFrame({h: ([None if is_blank(v) else v for v in raw[j].tolist()]
+                                   if j in raw.columns else None) for h, j in extra_columns.items()},
+                              index=raw.index, dtype=object)
     problems += _merged_problems(sheet, merged or [], first_row, last_row)
     problems += _duplicate_keys(sheet, frame)
-    return SheetData(sheet, frame, columns, nonblank, last_row, width, problems, missing)
+    return SheetData(sheet, frame, columns, nonblank, last_row, width, problems, missing,
+                     extra_columns, extras)
 
 
 def _ranges(rows: list[int]) -> str:

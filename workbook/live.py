@@ -123,7 +123,7 @@ def apply_to_book(book, snapshot, changes: ChangeSet, *, formulas: bool = True) 
                 target = sheet.range((start, col), (start + len(values) - 1, col))
                 target.value = [[excel_value(v, formulas)] for v in values]
                 calls += 1
-        width = max(data.width, max(data.columns.values(), default=0) + 1)
+        width = max(data.width, max([*data.columns.values(), *data.extra_columns.values()], default=0) + 1)
         if sc.rebuild is not None:
             if data.last_row >= 2:
                 sheet.range((2, 1), (data.last_row, width)).clear_contents()
@@ -136,7 +136,7 @@ def apply_to_book(book, snapshot, changes: ChangeSet, *, formulas: bool = True) 
             for values in rows:
                 line = [None] * width
                 for header, value in values.items():
-                    line[data.columns[header]] = excel_value(value, formulas)
+                    line[data.column_index(header)] = excel_value(value, formulas)
                 block.append(line)
             sheet.range((first, 1), (first + len(block) - 1, width)).value = block
             calls += 1

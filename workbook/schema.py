@@ -111,6 +111,7 @@ class Column:
     released_by: str | None = None  # fill columns: a request column that lets the program
     #                                 overwrite this cell on rows where staff set it
     personal: bool = False  # personal data: masked in reports, protectable
+    optional: bool = False  # a workbook made before the column existed still reads without it
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -157,6 +158,10 @@ class Sheet:
     rows: tuple[tuple, ...] = ()  # pre-filled rows in column order (may be shorter)
     description: str = ""
     hidden: bool = False
+    # Rebuilt sheets people annotate: the columns that identify a row from one rebuild to the
+    # next, so staff columns (and columns people add) stay with their row. The first is the
+    # ticket; the others narrow it down when the layout has them (workbook/carry.py).
+    carry_key: tuple[str, ...] = ()
     by_header: dict[str, Column] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -165,6 +170,8 @@ class Sheet:
             raise ValueError(f"sheet {self.name!r}: duplicate headers")
         if self.key is not None and self.key not in headers:
             raise ValueError(f"sheet {self.name!r}: key {self.key!r} is not a column")
+        if any(k not in headers for k in self.carry_key):
+            raise ValueError(f"sheet {self.name!r}: carry_key {self.carry_key!r} names no column")
         object.__setattr__(self, "by_header", {c.header: c for c in self.columns})
 
     @property
@@ -834,6 +841,7 @@ ESCALATION = Sheet(
     table="超时预警表",
     group=OUTPUT,
     description="未完成且已超时或即将超时的工单，按处理人及其主管列出",
+    carry_key=("工单号", "环节"),
     columns=_cols(
         _prog("工单号", TEXT, width=17),
         _prog("客户名称", TEXT, personal=True),
@@ -846,6 +854,8 @@ ESCALATION = Sheet(
         _prog("状态", CHOICE, choices=SLA_STATES),
         _prog("超时(小时)", NUMBER),
         _prog("刷新时间", DATETIME),
+        Column("处理意见", LONGTEXT, width=30, optional=True,
+               note="主管或处理人填写；每次刷新随工单保留，工单不再预警时随行移除（运行结果中会列出）"),
     ),
 )
 
@@ -854,6 +864,7 @@ KPI_BOARD = Sheet(
     table="KPI看板表",
     group=OUTPUT,
     description="「刷新KPI」生成：本期指标对照「KPI目标」，以及优化触发预警",
+    carry_key=("指标",),
     columns=_cols(
         _prog("类别", TEXT, width=12),
         _prog("指标", TEXT, width=26),

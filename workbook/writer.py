@@ -84,7 +84,7 @@ def _build_parts(pkg: Package, snapshot, changes: ChangeSet):
         for offset, values in enumerate(rows, start=1):
             cells = patch.cells.setdefault(last + offset, {})
             for header, value in values.items():
-                cells[data.columns[header]] = value
+                cells[data.column_index(header)] = value
         for (i, header), look in sc.looks.items():
             patch.styles[(last + 1 + i, data.columns[header])] = styles.look(look)
         new_last = last + len(rows)
