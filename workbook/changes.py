@@ -178,6 +178,9 @@ def diff(data, new: pd.DataFrame) -> SheetChanges:
         elif col.owner == S.ROW:
             cond_col = col.owner_when[0]
             mask &= old_frame[cond_col].reindex(new.index).isin(col.owner_values).to_numpy()
+        if col.owner != S.PROGRAM and header in data.formulas:
+            # A formula is staff's whatever it shows (even ""): never filled, cleared or replaced.
+            mask &= ~new.index.isin(list(data.formulas[header]))
         if mask.any():
             values = new[header][mask]
             out.cells[header] = dict(zip(values.index.tolist(), column_values(values)))
@@ -196,6 +199,10 @@ def check_ownership(changes: ChangeSet, snapshot) -> None:
         for header, by_row in sc.cells.items():
             col = sheet.column(header)
             rows = list(by_row)
+            if col.owner != S.PROGRAM and header in data.formulas:
+                held = [r for r in rows if r in data.formulas[header]]
+                if held:
+                    raise OwnershipViolation(f"{name}: {header!r} holds staff formulas on rows {held[:5]}")
             if col.owner == S.STAFF:
                 raise OwnershipViolation(f"{name}: write to staff column {header!r} rows {rows[:5]}")
             if col.owner == S.FILL:

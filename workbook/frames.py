@@ -53,6 +53,8 @@ class SheetData:
     # rebuild can keep them with their rows (workbook/carry.py).
     extra_columns: dict[str, int] = field(default_factory=dict)
     extras: pd.DataFrame | None = None
+    # Excel rows whose cell holds a formula, per declared header (file reads; see reader.py).
+    formulas: dict[str, frozenset[int]] = field(default_factory=dict)
 
     @property
     def name(self) -> str:

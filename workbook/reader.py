@@ -97,10 +97,13 @@ def read_file(path: str | Path, sheets: Iterable[str] | None = None) -> Snapshot
                         raise
                     raise NotAWorkbook(path, _unreadable(path, name)) from None
                 merged = list(sheet.merged_cell_ranges or [])
-                for (r, c), code in error_cells.result().get(name, {}).items():
+                scan = error_cells.result().get(name)
+                for (r, c), code in (scan.errors if scan else {}).items():
                     if r < len(grid) and c < len(grid[r]):
                         grid[r][c] = ExcelError(code)
                 out[name] = parse_grid(S.sheet(name), grid, merged=merged, date1904=date1904)
+                if scan and scan.formulas:
+                    mark_formulas(out[name], scan.formulas)
                 del grid
         except CalamineError as exc:
             raise NotAWorkbook(path, _reason(exc)) from exc
@@ -143,20 +146,29 @@ def _reason(exc: BaseException) -> str:
 
 _ERROR_CELL = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*?t="e"[^>]*>(?:<f[^>]*(?:/>|>.*?</f>))?<v>([^<]*)</v>',
                          re.S)
+_FORMULA_CELL = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*>\s*<f\b')
 
 
-def _error_cells(path: Path, names: list[str]) -> dict[str, dict[tuple[int, int], str]]:
-    """{sheet: {(row0, col0): "#N/A"}} for cells Excel stored as error values (streamed scan)."""
+@dataclass
+class CellScan:
+    """What python-calamine does not tell: error cells and which cells hold formulas."""
+
+    errors: dict[tuple[int, int], str] = field(default_factory=dict)  # (row0, col0) → "#N/A"
+    formulas: set[tuple[int, int]] = field(default_factory=set)  # (row0, col0)
+
+
+def _error_cells(path: Path, names: list[str]) -> dict[str, CellScan]:
+    """{sheet: CellScan} for cells stored as error values or holding formulas (streamed scan)."""
     from workbook.xlsxpatch import Package, col_index
 
-    out: dict[str, dict[tuple[int, int], str]] = {}
+    out: dict[str, CellScan] = {}
     pkg = Package(path)
     try:
         for name in names:
             entry = pkg.sheets.get(name)
             if entry is None:
                 continue
-            found: dict[tuple[int, int], str] = {}
+            found = CellScan()
             tail = b""
             with pkg.zip.open(entry.part) as part:
                 while True:
@@ -166,13 +178,39 @@ def _error_cells(path: Path, names: list[str]) -> dict[str, dict[tuple[int, int]
                     window = tail + chunk
                     if b't="e"' in window:
                         for c, r, v in _ERROR_CELL.findall(window):
-                            found[(int(r) - 1, col_index(c))] = v.decode()
+                            found.errors[(int(r) - 1, col_index(c))] = v.decode()
+                    if b"<f" in window:
+                        for c, r in _FORMULA_CELL.findall(window):
+                            found.formulas.add((int(r) - 1, col_index(c)))
                     tail = window[-4096:]  # a cell cut by the chunk boundary is found next time
-            if found:
+            if found.errors or found.formulas:
                 out[name] = found
     finally:
         pkg.close()
     return out
+
+
+def mark_formulas(data: SheetData, cells: set[tuple[int, int]]) -> None:
+    """Record formula cells per column; in columns staff may type in they count as typed.
+
+    A formula staff put in a fill column (``IF(ISNUMBER(SEARCH("投诉",K2)),"紧急","")``) is
+    theirs whatever it shows — even "" — so the program must not fill the cell.
+    """
+    by_col: dict[int, list[int]] = {}
+    for r, c in cells:
+        by_col.setdefault(c, []).append(r + 1)
+    index = data.frame.index
+    for header, j in data.columns.items():
+        rows = by_col.get(j)
+        if not rows:
+            continue
+        rows_in = index.intersection(rows)
+        if rows_in.empty:
+            continue
+        data.formulas[header] = frozenset(rows_in.tolist())
+        if header in data.nonblank:
+            data.nonblank[header] = data.nonblank[header].copy()
+            data.nonblank[header].loc[rows_in] = True
 
 
 _HUGE_NEGATIVE = re.compile(rb'<c r="([A-Z]+\d+)"[^>]*>(?:<f[^>]*(?:/>|>.*?</f>))?<v>(-\d[\d.]*[eE]?\+?\d*)</v>', re.S)

@@ -14,6 +14,7 @@ never changes.
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import math
 import queue
 import re
@@ -287,15 +288,15 @@ def patch_sheet_stream(src, dst, patch: SheetPatch, writer: CellWriter) -> tuple
     last_row, last_col = _planned_dimension(head, patch)
     dst.write(_update_dimension(head, last_row, last_col))
 
-    pending = sorted(patch.cells)  # rows to write, ascending
+    pending = Pending(patch.cells)  # rows to write, ascending; shared-formula fixes join it
+    shared = SharedFormulas(pending)
     first_row = _ROW_START.search(buffer)
     if patch.clear_below is None and (first_row is None or buffer.startswith(b'<row r="', first_row.start())):
-        buffer, k = _stream_rows_by_position(src, dst, buffer, pending, patch, col_styles, writer)
+        buffer = _stream_rows_by_position(src, dst, buffer, pending, patch, col_styles, writer, shared)
     else:
-        buffer, k = _stream_rows_one_by_one(src, dst, buffer, pending, patch, col_styles, writer)
-    while k < len(pending):
-        dst.write(_new_row(writer, pending[k], patch, col_styles))
-        k += 1
+        buffer = _stream_rows_one_by_one(src, dst, buffer, pending, patch, col_styles, writer, shared)
+    while pending:
+        dst.write(_new_row(writer, pending.pop(), patch, col_styles))
     dst.write(buffer)
     while True:
         chunk = src.read(STREAM_CHUNK)
@@ -303,6 +304,46 @@ def patch_sheet_stream(src, dst, patch: SheetPatch, writer: CellWriter) -> tuple
             break
         dst.write(chunk)
     return last_row, last_col
+
+
+class Pending:
+    """Row numbers still to visit, ascending; rows can join while streaming (shared formulas)."""
+
+    def __init__(self, rows):
+        self._rows = sorted(rows)
+        self._k = 0
+        self._extra: list[int] = []  # a heap of rows added later
+        self._seen = set()
+
+    def _clean(self) -> None:
+        while self._extra and (self._extra[0] in self._seen):
+            heapq.heappop(self._extra)
+
+    def peek(self) -> int | None:
+        self._clean()
+        a = self._rows[self._k] if self._k < len(self._rows) else None
+        b = self._extra[0] if self._extra else None
+        if a is None:
+            return b
+        return a if b is None or a <= b else b
+
+    def pop(self) -> int:
+        n = self.peek()
+        if self._k < len(self._rows) and self._rows[self._k] == n:
+            self._k += 1
+        else:
+            heapq.heappop(self._extra)
+        self._seen.add(n)
+        if self._extra and self._extra[0] == n:
+            self._clean()
+        return n
+
+    def add(self, row: int) -> None:
+        if row not in self._seen:
+            heapq.heappush(self._extra, row)
+
+    def __bool__(self) -> bool:
+        return self.peek() is not None
 
 
 def _complete_rows(buffer: bytes) -> int:
@@ -314,40 +355,40 @@ def _complete_rows(buffer: bytes) -> int:
     return cut + len(b"</row>") if cut >= 0 else 0
 
 
-def _stream_rows_by_position(src, dst, buffer, pending, patch, col_styles, writer):
+def _stream_rows_by_position(src, dst, buffer, pending, patch, col_styles, writer, shared):
     """Copy unchanged rows in large spans; find each changed row directly by its r="N".
 
     Used when every row starts with its row number (as Excel, LibreOffice and openpyxl write
     them), which lets a changed row be found with one substring search instead of parsing every
     row of a 100,000-row sheet.
     """
-    k = 0
     while True:
         cut = _complete_rows(buffer)
         pos = 0
         if cut:
             last = buffer.rfind(b'<row r="', 0, cut)
             last_number = int(_ROW_NUMBER.search(buffer, last).group(1)) if last >= 0 else 0
-            while k < len(pending) and pending[k] <= last_number:
-                number = pending[k]
+            while pending and pending.peek() <= last_number:
+                number = pending.pop()
                 start = buffer.find(b'<row r="%d"' % number, pos, cut)
                 if start < 0:  # a row that does not exist yet between existing ones
                     later = _first_row_after(buffer, number, pos, cut)
                     dst.write(buffer[pos:later])
                     dst.write(_new_row(writer, number, patch, col_styles))
                     pos = later
+                    if number not in patch.cells:  # a shared-formula repair: on to the next row
+                        shared.skipped(number, int(_ROW_NUMBER.search(buffer, later).group(1))
+                                       if later < cut else last_number + 1)
                 else:
                     tag_end = buffer.index(b">", start)
                     end = tag_end + 1 if buffer[tag_end - 1] == 47 else buffer.index(b"</row>", tag_end) + 6
                     dst.write(buffer[pos:start])
-                    dst.write(_patch_row_fast(buffer[start:end], number, patch.cells[number], col_styles,
-                                              writer, patch))
+                    dst.write(_visit_row(buffer[start:end], number, patch, col_styles, writer, shared))
                     pos = end
-                k += 1
             dst.write(buffer[pos:cut])
         buffer = buffer[cut:]
         if buffer.startswith(b"</sheetData>"):
-            return buffer, k
+            return buffer
         chunk = src.read(STREAM_CHUNK)
         if not chunk:
             raise ValueError("worksheet XML ended inside sheetData")
@@ -362,37 +403,166 @@ def _first_row_after(buffer: bytes, number: int, pos: int, cut: int) -> int:
     return cut
 
 
-def _stream_rows_one_by_one(src, dst, buffer, pending, patch, col_styles, writer):
+def _stream_rows_one_by_one(src, dst, buffer, pending, patch, col_styles, writer, shared):
     """The general path: every row parsed (rebuilt sheets, rows without leading row numbers)."""
-    k = 0
     while True:
         pos = 0
         for m in _ROW_RE.finditer(buffer):
             row_xml = m.group()
             rm = _ROW_NUMBER.search(row_xml, 0, row_xml.index(b">"))
             number = int(rm.group(1))
-            while k < len(pending) and pending[k] < number:
-                dst.write(_new_row(writer, pending[k], patch, col_styles))
-                k += 1
+            while pending and pending.peek() < number:
+                dst.write(_new_row(writer, pending.pop(), patch, col_styles))
             pos = m.end()
             if patch.clear_below is not None and number > patch.clear_below:
                 continue
-            if k < len(pending) and pending[k] == number:
-                dst.write(_patch_row_fast(row_xml, number, patch.cells[number], col_styles, writer, patch))
-                k += 1
+            if pending and pending.peek() == number:
+                pending.pop()
+                dst.write(_visit_row(row_xml, number, patch, col_styles, writer, shared))
+            elif shared.active:
+                dst.write(_visit_row(row_xml, number, patch, col_styles, writer, shared))
             else:
                 dst.write(row_xml)
         buffer = buffer[pos:]
         end = buffer.find(b"</sheetData>")
         if end >= 0 and _ROW_RE.search(buffer, 0, end) is None:
-            while k < len(pending):
-                dst.write(_new_row(writer, pending[k], patch, col_styles))
-                k += 1
-            return buffer[end:], k
+            while pending:
+                dst.write(_new_row(writer, pending.pop(), patch, col_styles))
+            return buffer[end:]
         chunk = src.read(STREAM_CHUNK)
         if not chunk:
             raise ValueError("worksheet XML ended inside sheetData")
         buffer += chunk
+
+
+def _visit_row(row_xml: bytes, number: int, patch: SheetPatch, col_styles, writer, shared) -> bytes:
+    """One existing row: its target cells written, shared formulas it breaks or hosts kept whole."""
+    values = patch.cells.get(number)
+    out = _patch_row_fast(row_xml, number, values, col_styles, writer, patch) if values else row_xml
+    if shared.active or (values and b'ref="' in row_xml and b't="shared"' in row_xml):
+        out = shared.fix_row(row_xml, out, number, values or {})
+    return out
+
+
+# ---- shared (filled-down) formulas ----------------------------------------------------------------
+_F_MASTER = re.compile(rb'<f\b([^>]*\bt="shared"[^>]*)>(.*?)</f>', re.S)
+_F_SHARED_EMPTY = re.compile(rb'<f\b([^>]*\bt="shared"[^>]*?)(?:/>|></f>)')
+_F_SI = re.compile(rb'\bsi="(\d+)"')
+_F_REF = re.compile(rb'\bref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
+_CELL_REF = re.compile(rb'<c\b[^>]*?\br="([A-Z]+)(\d+)"')
+
+
+@dataclass
+class _Group:
+    formula: str  # the master's formula text (unescaped), relative to (row, col)
+    row: int
+    col: int
+    last_row: int
+    first_col: int
+    last_col: int
+    move: bool  # a one-column or one-row group: the next cell becomes the master
+
+
+class SharedFormulas:
+    """Keeps filled-down formula groups whole when a cell of the group is written over.
+
+    Excel stores a filled-down formula once, in the group's top-left cell
+    (``<f t="shared" ref="N2:N520" si="0">formula</f>``); the others hold ``<f t="shared"
+    si="0"/>`` and borrow it. Writing a value over that master cell would leave the rest pointing
+    at nothing (LibreOffice shows them empty). So when a master is overwritten, the group is
+    repaired as the stream goes on: in a one-column (or one-row) group the next cell that still
+    borrows the formula becomes the master, with the formula moved to it and the range shortened;
+    in a rectangle, every remaining cell gets its own copy of the formula. Writing over any
+    other cell of a group needs nothing.
+    """
+
+    def __init__(self, pending: Pending):
+        self.pending = pending
+        self.groups: dict[bytes, _Group] = {}
+        self.repaired = 0  # cells given a formula of their own or made master
+
+    @property
+    def active(self) -> bool:
+        return bool(self.groups)
+
+    def skipped(self, number: int, next_row: int) -> None:
+        """A row asked for by a repair does not exist: look at the next existing one."""
+        for g in self.groups.values():
+            if number <= g.last_row:
+                self.pending.add(next_row)
+                return
+
+    def fix_row(self, old_row: bytes, new_row: bytes, number: int, values: dict) -> bytes:
+        if values:
+            for m in _F_MASTER.finditer(old_row):
+                attrs = m.group(1)
+                ref, si = _F_REF.search(attrs), _F_SI.search(attrs)
+                if not ref or not si or not m.group(2).strip():
+                    continue
+                cell = old_row.rfind(b"<c ", 0, m.start())
+                cm = _CELL_REF.match(old_row, cell) if cell >= 0 else None
+                if cm is None or col_index(cm.group(1)) not in values:
+                    continue  # the master survives this write
+                c0, r0 = col_index(ref.group(1)), int(ref.group(2))
+                c1 = col_index(ref.group(3)) if ref.group(3) else c0
+                r1 = int(ref.group(4)) if ref.group(4) else r0
+                self.groups[si.group(1)] = _Group(_xml_unescape(m.group(2).decode()), number,
+                                                  col_index(cm.group(1)), r1, c0, c1, c0 == c1 or r0 == r1)
+        if not self.groups:
+            return new_row
+        out = self._repair(new_row, number)
+        for si, g in list(self.groups.items()):
+            if number >= g.last_row:
+                del self.groups[si]
+            else:
+                self.pending.add(number + 1)
+        return out
+
+    def _repair(self, row_xml: bytes, number: int) -> bytes:
+        parts, prev = [], 0
+        for m in _F_SHARED_EMPTY.finditer(row_xml):
+            si = _F_SI.search(m.group(1))
+            g = self.groups.get(si.group(1)) if si else None
+            if g is None:
+                continue
+            cell = row_xml.rfind(b"<c ", 0, m.start())
+            cm = _CELL_REF.match(row_xml, cell) if cell >= 0 else None
+            if cm is None:
+                continue
+            col = col_index(cm.group(1))
+            text = escape(translate_formula(g.formula, g.row, g.col, number, col)).encode()
+            attrs = re.sub(rb'\s*\b(?:t|si|ref)="[^"]*"', b"", m.group(1))
+            if g.move:
+                end = f"{col_letter(g.last_col)}{g.last_row}" if g.first_col != g.last_col else \
+                    f"{col_letter(col)}{g.last_row}"
+                ref = f"{col_letter(col)}{number}:{end}".encode()
+                xml = b'<f t="shared" ref="' + ref + b'"' + attrs + b' si="' + si.group(1) + b'">' + text + b"</f>"
+                del self.groups[si.group(1)]
+            else:
+                xml = b"<f" + attrs + b">" + text + b"</f>"
+            parts.append(row_xml[prev:m.start()])
+            parts.append(xml)
+            prev = m.end()
+            self.repaired += 1
+        if not parts:
+            return row_xml
+        parts.append(row_xml[prev:])
+        return b"".join(parts)
+
+
+def translate_formula(formula: str, row: int, col: int, to_row: int, to_col: int) -> str:
+    """``formula`` written in (row, col) as Excel reads it in (to_row, to_col): relative
+    references move, ``$`` ones stay (openpyxl's Translator, which follows Excel's rules)."""
+    from openpyxl.formula.translate import Translator
+
+    origin = f"{col_letter(col)}{row}"
+    target = f"{col_letter(to_col)}{to_row}"
+    return Translator("=" + formula, origin=origin).translate_formula(target)[1:]
+
+
+def _xml_unescape(text: str) -> str:
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace(
+        "&apos;", "'").replace("&amp;", "&")
 
 
 def patch_sheet_xml(xml: bytes, patch: SheetPatch, writer: CellWriter) -> bytes:
@@ -420,7 +590,9 @@ def _planned_dimension(head: bytes, patch: SheetPatch) -> tuple[int, int]:
 
 
 def _new_row(writer: CellWriter, number: int, patch: SheetPatch, col_styles) -> bytes:
-    values = patch.cells[number]
+    values = patch.cells.get(number)
+    if not values:
+        return b""  # a row visited for a shared-formula repair that does not exist
     cells = {c: _render(writer, number, c, v, col_styles.get(c, 0), patch) for c, v in values.items()}
     return _row_xml(number, b"", cells)
 
