@@ -132,9 +132,13 @@ class Roster:
 
 
 def numbering_step(work: Work) -> None:
-    """Give every ticket without a 服务工单号 a new, unique one (before anything refers to it)."""
+    """Give every ticket without a 服务工单号 a new, unique one (before anything refers to it).
+
+    The number carries the 受理日期, so a row whose 受理时间 is missing or invalid (#N/A, a typo)
+    is numbered only once its date is valid — a number made without it would stay wrong.
+    """
     tickets = work.view(INTAKE)
-    missing = tickets.index[tickets["服务工单号"].isna()].tolist()
+    missing = tickets.index[tickets["服务工单号"].isna() & tickets["受理时间"].notna()].tolist()
     if not missing:
         return
     tickets = work.frame(INTAKE)

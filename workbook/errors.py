@@ -76,6 +76,25 @@ class WriteFailed(WorkbookError):
         super().__init__(f"写入 {path} 失败：{reason} — 原文件未被修改")
 
 
+class SheetFull(WorkbookError):
+    def __init__(self, sheet: str, rows: int, room: int):
+        self.sheet, self.rows, self.room = sheet, rows, room
+        super().__init__(
+            f"{sheet}：需要新增 {rows} 行，但 Excel 每张表最多 1,048,576 行，只剩 {max(room, 0)} 行 — "
+            "本次未写入；请把旧数据归档到另一个工作簿后再运行"
+        )
+
+
+class RowsInTheWay(WorkbookError):
+    def __init__(self, sheet: str, rows: list[int]):
+        self.sheet, self.rows = sheet, rows
+        where = "、".join(f"第{r}行" for r in rows[:5]) + ("等" if len(rows) > 5 else "")
+        super().__init__(
+            f"{sheet}：新行要写入表格下方的{where}，但那里有表格之外的内容 — 本次未写入；"
+            "请把这些内容移到别处（或删除）后再运行"
+        )
+
+
 class NotAWorkbook(WorkbookError):
     def __init__(self, path, reason: str):
         self.path, self.reason = path, reason

@@ -55,6 +55,8 @@ class SheetData:
     extras: pd.DataFrame | None = None
     # Excel rows whose cell holds a formula, per declared header (file reads; see reader.py).
     formulas: dict[str, frozenset[int]] = field(default_factory=dict)
+    table: object = None  # reader.TableLayout of the sheet's Excel table, when the file has one
+    outside_rows: list[int] = field(default_factory=list)  # rows with content outside the table
 
     @property
     def name(self) -> str:

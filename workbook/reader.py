@@ -6,6 +6,7 @@ the schema's Chinese headers) and every problem found. Reading never changes the
 
 from __future__ import annotations
 
+import os
 import re
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
@@ -14,11 +15,12 @@ from pathlib import Path
 from typing import Iterable
 
 import pandas as pd
+from lxml import etree
 
 from workbook import schema as S
 from workbook.errors import HeaderMissing, NotAWorkbook, SheetMissing
 from workbook.frames import ExcelError, SheetData, parse_grid
-from workbook.problems import WARNING, Problem
+from workbook.problems import NOTICE, WARNING, Problem
 from workbook.store import FileStamp
 
 
@@ -32,6 +34,7 @@ class Snapshot:
     stamp: FileStamp | None = None
     date1904: bool = False
     extra_problems: list[Problem] = field(default_factory=list)
+    user_formulas: bool = False  # formulas outside the program's columns: recalc after a write
 
     def __getitem__(self, name: str) -> SheetData:
         data = self.sheets.get(name)
@@ -82,14 +85,24 @@ def read_file(path: str | Path, sheets: Iterable[str] | None = None) -> Snapshot
     present = list(book.sheet_names)
     out: dict[str, SheetData] = {}
     names = [n for n in present if n in wanted]
+    try:
+        layouts = table_layouts(path, names)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, etree.XMLSyntaxError) as exc:
+        book.close()
+        raise NotAWorkbook(path, _reason(exc)) from exc
+    far = [n for n, t in layouts.items() if t.dimension_end > t.ref_end + TRIM_GAP]
+    trimmed, dropped, small = None, {}, None
+    if far:
+        trimmed, dropped = _trimmed_copy(path, layouts, far)
+        small = CalamineWorkbook.from_path(str(trimmed))
     # python-calamine reads error cells (#N/A …) as empty text; find them in the XML meanwhile
     # (zlib releases the GIL, so the scan runs beside the calamine parse). Each grid is parsed
     # as soon as it is read, so only one sheet's raw cells are in memory at a time.
     with ThreadPoolExecutor(max_workers=1) as pool:
-        error_cells = pool.submit(_error_cells, path, names)
+        error_cells = pool.submit(_error_cells, path, names, present)
         try:
             for name in names:
-                sheet = book.get_sheet_by_name(name)
+                sheet = (small if name in dropped else book).get_sheet_by_name(name)
                 try:
                     grid = sheet.to_python(skip_empty_area=False) or [[]]
                 except BaseException as exc:  # python-calamine panics (a BaseException) on some dates
@@ -101,7 +114,8 @@ def read_file(path: str | Path, sheets: Iterable[str] | None = None) -> Snapshot
                 for (r, c), code in (scan.errors if scan else {}).items():
                     if r < len(grid) and c < len(grid[r]):
                         grid[r][c] = ExcelError(code)
-                out[name] = parse_grid(S.sheet(name), grid, merged=merged, date1904=date1904)
+                layout = layouts.get(name)
+                out[name] = _parse_table(S.sheet(name), grid, layout, dropped.get(name, []), merged, date1904)
                 if scan and scan.formulas:
                     mark_formulas(out[name], scan.formulas)
                 del grid
@@ -109,9 +123,67 @@ def read_file(path: str | Path, sheets: Iterable[str] | None = None) -> Snapshot
             raise NotAWorkbook(path, _reason(exc)) from exc
         finally:
             book.close()
+            if small is not None:
+                small.close()
+            if trimmed is not None:
+                trimmed.unlink(missing_ok=True)
+    user_formulas = error_cells.result().get(None)
     snapshot = Snapshot(str(path), out, present, stamp, date1904)
+    snapshot.user_formulas = bool(user_formulas and user_formulas.formulas) or any(
+        _has_user_formulas(d, error_cells.result().get(n)) for n, d in out.items())
     check_lists(snapshot)
     return snapshot
+
+
+def _has_user_formulas(data: SheetData, scan) -> bool:
+    """Formulas outside the program's own columns (a COUNTIF of 状态, a totals row …)."""
+    if scan is None or not scan.formulas:
+        return False
+    program = {j for h, j in data.columns.items() if data.schema.column(h).owner == S.PROGRAM}
+    rows = set(data.frame.index)
+    return any(c not in program or r + 1 not in rows for r, c in scan.formulas)
+
+
+def _parse_table(sheet: S.Sheet, grid: list[list], layout: TableLayout | None, dropped: list[int],
+                 merged, date1904: bool) -> SheetData:
+    """Parse the rows Excel counts as the table's: header, body (and what continues it)."""
+    if layout is None:
+        return parse_grid(sheet, grid, merged=merged, date1904=date1904)
+    head = layout.header_row
+    body_end = layout.body_end
+    end = min(len(grid), body_end)
+    outside: list[int] = []
+    if layout.totals == 0:
+        # Rows typed right below the table (LibreOffice and scripts do not grow tables) are
+        # still tickets, up to the first blank row; the next write stretches the table.
+        while end < len(grid) and not _blank_row(grid[end]):
+            end += 1
+    after = end + layout.totals if layout.totals and end == body_end else end
+    for i in range(after, len(grid)):
+        if not _blank_row(grid[i]):
+            outside.append(i + 1)
+    outside = sorted(set(outside) | set(dropped))
+    data = parse_grid(sheet, grid[head - 1:end], merged=merged, date1904=date1904, first_row=head)
+    data.table = layout
+    data.outside_rows = outside
+    if end > body_end:
+        data.problems.append(Problem(sheet.name, body_end + 1, None, None,
+                                     f"第{body_end + 1}–{end}行在表格「{layout.name}」范围之外但紧接其下，"
+                                     "已作为数据读取；下次写入时表格将扩展到这些行", NOTICE))
+    if outside:
+        from workbook.frames import _ranges
+
+        data.problems.append(Problem(
+            sheet.name, outside[0], None, None,
+            f"表格「{layout.name}」之外还有内容（{_ranges(outside)}）— 程序不读取这些行；"
+            "如是工单，请移入表格内（紧接表格最后一行填写），否则可忽略", WARNING))
+    return data
+
+
+def _blank_row(row: list) -> bool:
+    from workbook.frames import is_blank
+
+    return all(is_blank(v) for v in row)
 
 
 def read_book(book, sheets: Iterable[str] | None = None) -> Snapshot:
@@ -149,6 +221,137 @@ _ERROR_CELL = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*?t="e"[^>]*>(?:<f[^>]*(?:/>
 _FORMULA_CELL = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*>\s*<f\b')
 
 
+EXCEL_MAX_ROWS = 1_048_576
+TRIM_GAP = 10_000  # rows past the table's end before a stray cell is read from a trimmed copy
+
+
+@dataclass
+class TableLayout:
+    """A sheet's Excel table as the file defines it: header, body and totals rows."""
+
+    name: str
+    part: str
+    header_row: int
+    first_col: int
+    last_col: int
+    ref_end: int  # last row of the table's ref (the totals row if it has one)
+    totals: int  # totalsRowCount
+    calculated: dict[int, str] = field(default_factory=dict)  # 0-based column → formula
+    dimension_end: int = 0  # last row of the sheet's <dimension>, 0 if absent
+
+    @property
+    def body_end(self) -> int:
+        return self.ref_end - self.totals
+
+
+def table_layouts(path: Path, names: list[str]) -> dict[str, TableLayout]:
+    """{sheet: TableLayout} for declared sheets holding their schema's table (or one table)."""
+    from workbook.xlsxpatch import Package, col_index, NS_MAIN
+
+    out: dict[str, TableLayout] = {}
+    pkg = Package(path)
+    try:
+        for name in names:
+            entry = pkg.sheets.get(name)
+            if entry is None:
+                continue
+            tables = []
+            for part in pkg.tables_of(entry.part):
+                try:
+                    tables.append((part, etree.fromstring(pkg.read(part))))
+                except (KeyError, etree.XMLSyntaxError):
+                    continue
+            wanted = S.sheet(name).table
+            chosen = [t for t in tables if t[1].get("name") == wanted or t[1].get("displayName") == wanted]
+            if not chosen and len(tables) == 1:
+                chosen = tables
+            if not chosen:
+                continue
+            part, root = chosen[0]
+            m = re.match(r"([A-Z]+)(\d+):([A-Z]+)(\d+)$", root.get("ref", ""))
+            if not m or root.get("headerRowCount", "1") == "0":
+                continue
+            first_col = col_index(m.group(1))
+            calculated = {}
+            for i, tc in enumerate(root.iter(f"{{{NS_MAIN}}}tableColumn")):
+                f = tc.find(f"{{{NS_MAIN}}}calculatedColumnFormula")
+                if f is not None and f.text and f.get("array") not in ("1", "true"):
+                    calculated[first_col + i] = f.text
+            with pkg.zip.open(entry.part) as fh:
+                head = fh.read(8192)
+            dm = re.search(rb'<dimension ref="[A-Z]*\d*:?[A-Z]+(\d+)"', head)
+            out[name] = TableLayout(
+                root.get("name") or wanted, part, int(m.group(2)), first_col, col_index(m.group(3)),
+                int(m.group(4)), int(root.get("totalsRowCount", "0") or 0), calculated,
+                int(dm.group(1)) if dm else 0)
+    finally:
+        pkg.close()
+    return out
+
+
+def _trimmed_copy(path: Path, layouts: dict[str, TableLayout], far: list[str]) -> tuple[Path, dict]:
+    """A temporary copy of ``path`` whose sheets in ``far`` end where their table's rows end.
+
+    A stray note in row 1,048,576 makes python-calamine build a grid of a million rows (14 s,
+    2 GB for one note); the copy drops every row after the first blank row below the table, and
+    returns those rows' numbers so they are reported as outside the table.
+    """
+    import tempfile
+
+    from workbook.xlsxpatch import Package, rewrite_zip
+
+    dropped: dict[str, list[int]] = {}
+    pkg = Package(path)
+    try:
+        parts = {pkg.sheets[n].part: n for n in far}
+    finally:
+        pkg.close()
+
+    def trimmer(name: str):
+        layout = layouts[name]
+
+        def run(src, dst):
+            keep_to = layout.ref_end
+            buffer = b""
+            out_rows = dropped.setdefault(name, [])
+            while True:
+                chunk = src.read(1 << 22)
+                buffer += chunk
+                end = buffer.find(b"</sheetData>")
+                cut = end if end >= 0 else buffer.rfind(b"</row>") + 6 if b"</row>" in buffer else 0
+                pos = 0
+                for m in _ROW_OPEN.finditer(buffer, 0, cut):
+                    number = int(m.group(1))
+                    stop = buffer.find(b"</row>", m.end())
+                    close = m.end() if buffer[m.end() - 2:m.end()] == b"/>" else stop + 6
+                    if number <= keep_to or number == keep_to + 1 and layout.totals == 0:
+                        keep_to = max(keep_to, number) if number <= keep_to + 1 else keep_to
+                        dst.write(buffer[pos:close])
+                    else:
+                        dst.write(buffer[pos:m.start()])
+                        if b"<v" in buffer[m.start():close] or b"<is>" in buffer[m.start():close]:
+                            out_rows.append(number)
+                    pos = close
+                dst.write(buffer[pos:cut])
+                buffer = buffer[cut:]
+                if end >= 0 or not chunk:
+                    dst.write(buffer)
+                    while True:
+                        more = src.read(1 << 22)
+                        if not more:
+                            return
+                        dst.write(more)
+        return run
+
+    fd, tmp = tempfile.mkstemp(suffix=".xlsx", prefix="aftersales-read-")
+    os.close(fd)
+    rewrite_zip(path, tmp, {}, {}, set(), {part: trimmer(name) for part, name in parts.items()})
+    return Path(tmp), dropped
+
+
+_ROW_OPEN = re.compile(rb'<row\b[^>]*?\br="(\d+)"[^>]*?/?>')
+
+
 @dataclass
 class CellScan:
     """What python-calamine does not tell: error cells and which cells hold formulas."""
@@ -157,13 +360,33 @@ class CellScan:
     formulas: set[tuple[int, int]] = field(default_factory=set)  # (row0, col0)
 
 
-def _error_cells(path: Path, names: list[str]) -> dict[str, CellScan]:
-    """{sheet: CellScan} for cells stored as error values or holding formulas (streamed scan)."""
+def _error_cells(path: Path, names: list[str], present: list[str] = ()) -> dict:
+    """{sheet: CellScan} for cells stored as error values or holding formulas (streamed scan).
+
+    Under the key None: whether any sheet the schema does not declare holds a formula.
+    """
     from workbook.xlsxpatch import Package, col_index
 
-    out: dict[str, CellScan] = {}
+    out: dict = {}
     pkg = Package(path)
     try:
+        others = CellScan()
+        for name in present:
+            entry = pkg.sheets.get(name)
+            if name in S.BY_NAME or entry is None:
+                continue
+            with pkg.zip.open(entry.part) as part:
+                tail = b""
+                while not others.formulas:
+                    chunk = part.read(1 << 20)
+                    if not chunk:
+                        break
+                    if _FORMULA_CELL.search(tail + chunk):
+                        others.formulas.add((0, 0))
+                    tail = chunk[-256:]
+            if others.formulas:
+                break
+        out[None] = others
         for name in names:
             entry = pkg.sheets.get(name)
             if entry is None:

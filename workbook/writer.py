@@ -8,6 +8,8 @@ from pathlib import Path
 
 from workbook import schema as S
 from workbook.changes import ChangeSet, ReportSheet
+from workbook.errors import RowsInTheWay, SheetFull
+from workbook.reader import EXCEL_MAX_ROWS
 from workbook.store import replace_file
 from workbook.styles import Look, StyleBook
 from workbook.xlsxpatch import (
@@ -88,8 +90,18 @@ def _build_parts(pkg: Package, snapshot, changes: ChangeSet):
         for (i, header), look in sc.looks.items():
             patch.styles[(last + 1 + i, data.columns[header])] = styles.look(look)
         new_last = last + len(rows)
+        layout = data.table
+        if sc.rebuild is None:
+            _make_room(name, data, last, new_last, patch)
         streamed[entry.part] = lambda src, dst, p=patch: patch_sheet_stream(src, dst, p, writer)
-        if rows or sc.rebuild is not None:
+        if layout is not None:
+            grows = rows or sc.rebuild is not None or data.last_row > layout.body_end
+            if grows:
+                table_xml = pkg.read(layout.part)
+                body = new_last if sc.rebuild is not None else max(layout.body_end, new_last)
+                replaced[layout.part] = set_table_rows(table_xml, body + layout.totals,
+                                                       totals=layout.totals)
+        elif rows or sc.rebuild is not None:
             for table in pkg.tables_of(entry.part):
                 table_xml = pkg.read(table)
                 end = new_last if sc.rebuild is not None else max(table_last_row(table_xml), new_last)
@@ -113,6 +125,25 @@ def _build_parts(pkg: Package, snapshot, changes: ChangeSet):
     replaced["xl/styles.xml"] = lambda: styles.to_bytes() if styles.changed else pkg_styles
     pkg_styles = pkg.read("xl/styles.xml")
     return replaced, added, streamed
+
+
+def _make_room(name: str, data, last: int, new_last: int, patch: SheetPatch) -> None:
+    """New rows go into the table: its totals row moves below them; nothing is written past
+    Excel's last row or over content that sits outside the table."""
+    if new_last <= last:
+        return
+    layout = data.table
+    top = new_last
+    if layout is not None and layout.totals and new_last > layout.body_end:
+        shift = new_last - layout.body_end
+        patch.moves = {layout.body_end + k: layout.body_end + k + shift for k in range(1, layout.totals + 1)}
+        top = max(patch.moves.values())
+    if top > EXCEL_MAX_ROWS:
+        adding = new_last - last
+        raise SheetFull(name, adding, EXCEL_MAX_ROWS - (top - adding))
+    clash = [r for r in data.outside_rows if last < r <= top]
+    if clash:
+        raise RowsInTheWay(name, clash)
 
 
 def _report_xml(report: ReportSheet, writer: CellWriter, styles: StyleBook) -> bytes:

@@ -242,11 +242,14 @@ class SheetPatch:
     ``cells``: {Excel row: {0-based column: value}} on rows that exist or are appended;
     ``clear_below``: drop every existing row below this Excel row first (rebuilt sheets).
     ``styles``: {(row, column): xf index} for cells whose look is set explicitly (reports).
+    ``moves``: rows renumbered further down (a table's totals row making way for new rows); the
+    rows they move to must be free.
     """
 
     cells: dict[int, dict[int, object]] = field(default_factory=dict)
     clear_below: int | None = None
     styles: dict[tuple[int, int], int] = field(default_factory=dict)
+    moves: dict[int, int] = field(default_factory=dict)  # {old row: new row}: a totals row below new rows
 
 
 def column_styles(head: bytes) -> dict[int, int]:
@@ -291,7 +294,8 @@ def patch_sheet_stream(src, dst, patch: SheetPatch, writer: CellWriter) -> tuple
     pending = Pending(patch.cells)  # rows to write, ascending; shared-formula fixes join it
     shared = SharedFormulas(pending)
     first_row = _ROW_START.search(buffer)
-    if patch.clear_below is None and (first_row is None or buffer.startswith(b'<row r="', first_row.start())):
+    if patch.clear_below is None and not patch.moves and (
+            first_row is None or buffer.startswith(b'<row r="', first_row.start())):
         buffer = _stream_rows_by_position(src, dst, buffer, pending, patch, col_styles, writer, shared)
     else:
         buffer = _stream_rows_one_by_one(src, dst, buffer, pending, patch, col_styles, writer, shared)
@@ -404,13 +408,28 @@ def _first_row_after(buffer: bytes, number: int, pos: int, cut: int) -> int:
 
 
 def _stream_rows_one_by_one(src, dst, buffer, pending, patch, col_styles, writer, shared):
-    """The general path: every row parsed (rebuilt sheets, rows without leading row numbers)."""
+    """The general path: every row parsed (rebuilt sheets, moved rows, rows without numbers)."""
+    held: list[tuple[int, bytes]] = []  # moved rows waiting for their new place
+
+    def release(before: int | None) -> None:
+        while held and (before is None or held[0][0] < before):
+            new_number, xml = held.pop(0)
+            while pending and pending.peek() < new_number:
+                dst.write(_new_row(writer, pending.pop(), patch, col_styles))
+            dst.write(xml)
+
     while True:
         pos = 0
         for m in _ROW_RE.finditer(buffer):
             row_xml = m.group()
             rm = _ROW_NUMBER.search(row_xml, 0, row_xml.index(b">"))
             number = int(rm.group(1))
+            if number in patch.moves:
+                pos = m.end()
+                held.append((patch.moves[number], _renumber_row(row_xml, number, patch.moves[number])))
+                held.sort()
+                continue
+            release(number)
             while pending and pending.peek() < number:
                 dst.write(_new_row(writer, pending.pop(), patch, col_styles))
             pos = m.end()
@@ -426,6 +445,7 @@ def _stream_rows_one_by_one(src, dst, buffer, pending, patch, col_styles, writer
         buffer = buffer[pos:]
         end = buffer.find(b"</sheetData>")
         if end >= 0 and _ROW_RE.search(buffer, 0, end) is None:
+            release(None)
             while pending:
                 dst.write(_new_row(writer, pending.pop(), patch, col_styles))
             return buffer[end:]
@@ -433,6 +453,14 @@ def _stream_rows_one_by_one(src, dst, buffer, pending, patch, col_styles, writer
         if not chunk:
             raise ValueError("worksheet XML ended inside sheetData")
         buffer += chunk
+
+
+def _renumber_row(row_xml: bytes, old: int, new: int) -> bytes:
+    """``row_xml`` moved from row ``old`` to ``new``: its own and its cells' references follow."""
+    gt = row_xml.index(b">")
+    head = re.sub(rb'\br="%d"' % old, b'r="%d"' % new, row_xml[: gt + 1], count=1)
+    body = re.sub(rb'(<c\b[^>]*?\br="[A-Z]+)%d"' % old, rb'\g<1>%d"' % new, row_xml[gt + 1:])
+    return head + body
 
 
 def _visit_row(row_xml: bytes, number: int, patch: SheetPatch, col_styles, writer, shared) -> bytes:
@@ -711,18 +739,20 @@ def _update_dimension(head: bytes, last_row: int, last_col: int) -> bytes:
     return head[: m.start()] + b'<dimension ref="' + ref + b'"/>' + head[m.end():]
 
 
-def set_table_rows(table_xml: bytes, last_row: int) -> bytes:
-    """Stretch or shrink a table (and its autofilter) to end at ``last_row``."""
+def set_table_rows(table_xml: bytes, last_row: int, totals: int = 0) -> bytes:
+    """Stretch or shrink a table to end at ``last_row`` (its totals row, if it has ``totals``);
+    the autofilter covers the header and body, as Excel writes it."""
     root = etree.fromstring(table_xml)
     ref = root.get("ref")
     first, last = ref.split(":")
     last_letters = re.match(r"[A-Z]+", last).group()
     header_row = int(re.search(r"\d+", first).group())
-    new_ref = f"{first}:{last_letters}{max(last_row, header_row + 1)}"
+    end = max(last_row, header_row + 1 + totals)
+    new_ref = f"{first}:{last_letters}{end}"
     root.set("ref", new_ref)
     af = root.find(f"{{{NS_MAIN}}}autoFilter")
     if af is not None:
-        af.set("ref", new_ref)
+        af.set("ref", f"{first}:{last_letters}{end - totals}")
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
@@ -953,6 +983,13 @@ def add_sheet_entries(pkg: Package, name: str, part: str, content_types: bytes,
             if existing.get("name") == after:
                 position = i + 1
     sheets.insert(position, el)
+    # The workbook view counts tabs by position too: keep it on the sheet that was active (the
+    # one whose sheetView says tabSelected), or Excel opens with two sheets grouped.
+    for view in pkg.workbook.iter(f"{{{NS_MAIN}}}workbookView"):
+        for attr in ("activeTab", "firstSheet"):
+            value = int(view.get(attr, "0"))
+            if value >= position:
+                view.set(attr, str(value + 1))
     # Defined names with localSheetId count sheets by position: shift those after the insert.
     names = pkg.workbook.find(f"{{{NS_MAIN}}}definedNames")
     if names is not None:
