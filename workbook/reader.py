@@ -154,10 +154,13 @@ def _parse_table(sheet: S.Sheet, grid: list[list], layout: TableLayout | None, d
     end = min(len(grid), body_end)
     outside: list[int] = []
     if layout.totals == 0:
-        # Rows typed right below the table (LibreOffice and scripts do not grow tables) are
-        # still tickets, up to the first blank row; the next write stretches the table.
-        while end < len(grid) and not _blank_row(grid[end]):
-            end += 1
+        # Rows typed below the table (LibreOffice and scripts do not grow tables) are still
+        # tickets, across a few blank rows; the next write stretches the table over them.
+        i = end
+        while i < len(grid) and i - end < CONTINUATION_GAP:
+            if not _blank_row(grid[i]):
+                end = i + 1
+            i += 1
     after = end + layout.totals if layout.totals and end == body_end else end
     for i in range(after, len(grid)):
         if not _blank_row(grid[i]):
@@ -166,10 +169,7 @@ def _parse_table(sheet: S.Sheet, grid: list[list], layout: TableLayout | None, d
     data = parse_grid(sheet, grid[head - 1:end], merged=merged, date1904=date1904, first_row=head)
     data.table = layout
     data.outside_rows = outside
-    if end > body_end:
-        data.problems.append(Problem(sheet.name, body_end + 1, None, None,
-                                     f"第{body_end + 1}–{end}行在表格「{layout.name}」范围之外但紧接其下，"
-                                     "已作为数据读取；下次写入时表格将扩展到这些行", NOTICE))
+    # Rows right below the table are read as its rows; the next write stretches the table.
     if outside:
         from workbook.frames import _ranges
 
@@ -223,6 +223,7 @@ _FORMULA_CELL = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*>\s*<f\b')
 
 EXCEL_MAX_ROWS = 1_048_576
 TRIM_GAP = 10_000  # rows past the table's end before a stray cell is read from a trimmed copy
+CONTINUATION_GAP = 20  # blank rows below a table after which content is no longer its rows
 
 
 @dataclass
@@ -293,8 +294,9 @@ def _trimmed_copy(path: Path, layouts: dict[str, TableLayout], far: list[str]) -
     """A temporary copy of ``path`` whose sheets in ``far`` end where their table's rows end.
 
     A stray note in row 1,048,576 makes python-calamine build a grid of a million rows (14 s,
-    2 GB for one note); the copy drops every row after the first blank row below the table, and
-    returns those rows' numbers so they are reported as outside the table.
+    2 GB for one note); the copy drops the rows that cannot be the table's (after its totals row,
+    or past a gap of ``CONTINUATION_GAP`` rows), and returns the numbers of those holding values
+    so they are reported as outside the table.
     """
     import tempfile
 
@@ -324,12 +326,16 @@ def _trimmed_copy(path: Path, layouts: dict[str, TableLayout], far: list[str]) -
                     number = int(m.group(1))
                     stop = buffer.find(b"</row>", m.end())
                     close = m.end() if buffer[m.end() - 2:m.end()] == b"/>" else stop + 6
-                    if number <= keep_to or number == keep_to + 1 and layout.totals == 0:
-                        keep_to = max(keep_to, number) if number <= keep_to + 1 else keep_to
+                    row = buffer[m.start():close]
+                    has_values = b"<v" in row or b"<is>" in row
+                    if number <= keep_to or (has_values and layout.totals == 0
+                                             and number <= keep_to + CONTINUATION_GAP):
+                        if has_values:
+                            keep_to = max(keep_to, number)
                         dst.write(buffer[pos:close])
                     else:
                         dst.write(buffer[pos:m.start()])
-                        if b"<v" in buffer[m.start():close] or b"<is>" in buffer[m.start():close]:
+                        if has_values:
                             out_rows.append(number)
                     pos = close
                 dst.write(buffer[pos:cut])

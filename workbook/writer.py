@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from workbook.reader import EXCEL_MAX_ROWS
 from workbook.store import replace_file
 from workbook.styles import Look, StyleBook
 from workbook.xlsxpatch import (
-    CellWriter, Package, SheetPatch, add_sheet_entries, new_sheet_xml, next_sheet_part,
+    NS_R, CellWriter, Package, SheetPatch, add_sheet_entries, new_sheet_xml, next_sheet_part,
     patch_sheet_stream, rewrite_zip, set_table_rows, table_last_row, without_calc_chain,
 )
 
@@ -35,9 +36,10 @@ def apply_to_file(path: Path, snapshot, changes: ChangeSet, *, backups: int,
     if changes.is_empty:
         return WriteResult(False)
     pkg = Package(path)
+    notes: list[str] = []
+    removed: set[str] = set()
     try:
-        replaced, added, streamed = _build_parts(pkg, snapshot, changes)
-        removed: set[str] = set()
+        replaced, added, streamed = _build_parts(pkg, snapshot, changes, notes, removed)
         ct_key = "[Content_Types].xml"
         stripped = without_calc_chain(pkg, replaced.get(ct_key, pkg.read(ct_key)))
         if stripped is not None:
@@ -45,7 +47,6 @@ def apply_to_file(path: Path, snapshot, changes: ChangeSet, *, backups: int,
             removed.add("xl/calcChain.xml")
     finally:
         pkg.close()
-    notes: list[str] = []
     backup = replace_file(
         path,
         lambda tmp: rewrite_zip(path, tmp, replaced, added, removed, streamed),
@@ -57,7 +58,10 @@ def apply_to_file(path: Path, snapshot, changes: ChangeSet, *, backups: int,
     return WriteResult(True, backup, notes)
 
 
-def _build_parts(pkg: Package, snapshot, changes: ChangeSet):
+def _build_parts(pkg: Package, snapshot, changes: ChangeSet, notes: list[str] | None = None,
+                 removed_parts: set[str] | None = None):
+    notes = [] if notes is None else notes
+    removed_parts = set() if removed_parts is None else removed_parts
     styles = StyleBook(pkg.read("xl/styles.xml"))
     writer = CellWriter(styles, pkg.date1904, lambda: styles.look(DATETIME_LOOK))
     replaced: dict[str, bytes] = {}
@@ -112,7 +116,13 @@ def _build_parts(pkg: Package, snapshot, changes: ChangeSet):
             raise ValueError(f"report sheet {name!r} must be named {S.MONTHLY_PREFIX}…")
         xml = _report_xml(report, writer, styles)
         if name in pkg.sheets:
-            replaced[pkg.sheets[name].part] = xml
+            part = pkg.sheets[name].part
+            xml, rels, dropped, lines = keep_sheet_objects(pkg, part, xml, report)
+            replaced[part] = xml
+            if rels is not None:
+                replaced[pkg.rels_part(part)] = rels
+            removed_parts.update(dropped)
+            notes.extend(f"{name}：{line}" for line in lines)
         else:
             part = next_sheet_part(pkg)
             added[part] = xml
@@ -121,10 +131,42 @@ def _build_parts(pkg: Package, snapshot, changes: ChangeSet):
             replaced["xl/workbook.xml"] = wb_xml
             replaced["xl/_rels/workbook.xml.rels"] = rels
             replaced["[Content_Types].xml"] = ct
+    if getattr(snapshot, "user_formulas", False):
+        replaced["xl/workbook.xml"] = recalc_on_load(pkg)
     # Streaming may add cell formats (text prefix, dates): styles are written last, if changed.
     replaced["xl/styles.xml"] = lambda: styles.to_bytes() if styles.changed else pkg_styles
     pkg_styles = pkg.read("xl/styles.xml")
     return replaced, added, streamed
+
+
+_CALC_PR_AFTER = ("definedNames", "externalReferences", "functionGroups", "sheets")
+
+
+def recalc_on_load(pkg: Package) -> bytes:
+    """workbook.xml asking Excel to recalculate every formula when the file is next opened.
+
+    Set when a run changed values and formulas outside the program's columns may read them (a
+    COUNTIF of 已超时 on a sheet of the team's own): their cached results are stale. Excel honours
+    it (and drops it on its next save); LibreOffice's default ("never recalculate" for Excel
+    files) ignores it — see the README's Data safety section.
+    """
+    from lxml import etree
+
+    from workbook.xlsxpatch import NS_MAIN
+
+    root = pkg.workbook
+    calc = root.find(f"{{{NS_MAIN}}}calcPr")
+    if calc is None:
+        calc = etree.Element(f"{{{NS_MAIN}}}calcPr")
+        for tag in _CALC_PR_AFTER:
+            anchor = root.find(f"{{{NS_MAIN}}}{tag}")
+            if anchor is not None:
+                anchor.addnext(calc)
+                break
+        else:
+            root.append(calc)
+    calc.set("fullCalcOnLoad", "1")
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
 def _make_room(name: str, data, last: int, new_last: int, patch: SheetPatch) -> None:
@@ -144,6 +186,88 @@ def _make_room(name: str, data, last: int, new_last: int, patch: SheetPatch) -> 
     clash = [r for r in data.outside_rows if last < r <= top]
     if clash:
         raise RowsInTheWay(name, clash)
+
+
+# Objects people put on a sheet the program rebuilds, and the element that ties each to the sheet
+# (in the order CT_Worksheet wants them, after pageMargins).
+_KEPT_OBJECTS = (
+    (f"{NS_R}/drawing", "drawing"),  # charts, pictures, shapes
+    (f"{NS_R}/vmlDrawing", "legacyDrawing"),  # comments' boxes
+    (f"{NS_R}/image", "picture"),  # a sheet background
+    (f"{NS_R}/table", "tableParts"),
+)
+_NEEDS_NO_ELEMENT = (f"{NS_R}/comments", f"{NS_R}/pivotTable",
+                     "http://schemas.microsoft.com/office/2017/10/relationships/threadedComment")
+_OBJECT_NAMES = {"hyperlink": "超链接", "printerSettings": "打印设置", "oleObject": "嵌入对象",
+                 "control": "控件", "ctrlProp": "控件"}
+
+
+def keep_sheet_objects(pkg: Package, part: str, xml: bytes, report: ReportSheet):
+    """A rebuilt report sheet keeps the charts, pictures and comments people put on it.
+
+    The old sheet's relationships are kept and re-linked from the new sheet XML; what cannot be
+    re-linked (a hyperlink's cell, printer settings) is removed together with its part, and
+    named, and cells of the old sheet the new report does not write are counted — never a
+    silent drop, never an orphan part. Returns (xml, rels or None, parts to remove, lines).
+    """
+    from lxml import etree
+
+    lines: list[str] = []
+    lost = _lost_cells(pkg.read(part), report)
+    if lost:
+        lines.append(f"重新生成，原表中 {lost} 个不属于本次月报的单元格已清除（上一版本在「备份」文件夹中）")
+    rels_part = pkg.rels_part(part)
+    if rels_part not in pkg.names:
+        return xml, None, set(), lines
+    rels = etree.fromstring(pkg.read(rels_part))
+    elements: dict[str, list[str]] = {}
+    dropped_parts: set[str] = set()
+    dropped_kinds: list[str] = []
+    for rel in list(rels):
+        kind = rel.get("Type")
+        tag = dict(_KEPT_OBJECTS).get(kind)
+        if tag is not None:
+            elements.setdefault(tag, []).append(rel.get("Id"))
+        elif kind not in _NEEDS_NO_ELEMENT:
+            rels.remove(rel)
+            short = kind.rsplit("/", 1)[-1]
+            dropped_kinds.append(_OBJECT_NAMES.get(short, short))
+            if rel.get("TargetMode") != "External":
+                dropped_parts.add(_resolve_target(part, rel.get("Target")))
+    if dropped_kinds:
+        lines.append("原表中的" + "、".join(dict.fromkeys(dropped_kinds)) + "无法随重新生成保留，已移除")
+    extra = []
+    for _kind, tag in _KEPT_OBJECTS:
+        ids = elements.get(tag, [])
+        if not ids:
+            continue
+        if tag == "tableParts":
+            inner = "".join(f'<tablePart r:id="{i}"/>' for i in ids)
+            extra.append(f'<tableParts count="{len(ids)}">{inner}</tableParts>')
+        else:
+            extra.append(f'<{tag} r:id="{ids[0]}"/>')  # the schema allows one of each
+    if extra:
+        xml = xml.replace(b"</worksheet>", "".join(extra).encode() + b"</worksheet>")
+        lines.append("原表中的图表、图片或批注已保留（位置不变，请核对是否仍与新内容对应）")
+    dump = etree.tostring(rels, xml_declaration=True, encoding="UTF-8", standalone=True)
+    return xml, dump, dropped_parts, lines
+
+
+def _resolve_target(part: str, target: str) -> str:
+    from workbook.xlsxpatch import _resolve
+
+    return _resolve(part, target)
+
+
+_CELL_WITH_VALUE = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*>(?:(?!</c>).)*?<(?:v|is|f)\b', re.S)
+
+
+def _lost_cells(old_xml: bytes, report: ReportSheet) -> int:
+    from workbook.xlsxpatch import col_index
+
+    written = {(r, c) for (r, c) in report.cells}
+    return sum(1 for m in _CELL_WITH_VALUE.finditer(old_xml)
+               if (int(m.group(2)), col_index(m.group(1)) + 1) not in written)
 
 
 def _report_xml(report: ReportSheet, writer: CellWriter, styles: StyleBook) -> bytes:
