@@ -130,7 +130,7 @@ def test_rows_typed_just_below_the_table_are_tickets_and_the_table_grows(demo_bo
     wb.save(demo_book)
     data = read_file(demo_book)[INTAKE]
     assert data.frame.at[end + 1, "客户名称/姓名"] == "表格下方的客户"
-    assert any("范围之外但紧接其下" in p.reason for p in data.problems)
+    assert data.outside_rows == []
     dispatch(demo_book, now=NOW)  # writes 登记表, adds no rows
     assert _table(demo_book)[0] == f"A1:AO{end + 1}"
     assert read_file(demo_book).frame(INTAKE).at[end + 1, "服务工单号"] is not None
@@ -157,3 +157,59 @@ def test_nothing_is_written_past_excels_last_row():
 def test_new_rows_never_land_on_content_outside_the_table():
     with pytest.raises(RowsInTheWay, match="第102行"):
         _make_room(INTAKE, _stub(100, 100, outside=[102, 900]), 100, 103, SheetPatch())
+
+
+def test_a_new_ticket_gets_the_tables_calculated_column(demo_book):
+    from openpyxl.worksheet.table import TableColumn, TableFormula
+
+    wb = openpyxl.load_workbook(demo_book)
+    ws = wb[INTAKE]
+    table = ws.tables["登记表"]
+    end = int(re.search(r"\d+$", table.ref).group())
+    ws.cell(1, 42).value = "受理日期"
+    formula = "INT(登记表[[#This Row],[受理时间]])"
+    for r in range(2, end + 1):
+        ws.cell(r, 42).value = f"=INT(B{r})"
+    table.ref = f"A1:AP{end}"
+    table.autoFilter.ref = table.ref
+    table.tableColumns.append(TableColumn(id=42, name="受理日期",
+                                          calculatedColumnFormula=TableFormula(attr_text=formula)))
+    wb.save(demo_book)
+    assert read_file(demo_book)[INTAKE].table.calculated == {41: formula}
+    with open_workbook(demo_book) as session:
+        changes = ChangeSet()
+        changes.sheet(INTAKE).appends = [{"受理时间": NOW, "客户名称/姓名": "新客户", "需求类型": "维修类"}]
+        session.commit(changes, now=NOW)
+    assert f"<f>{formula}</f>".encode() in cell_xml(demo_book, INTAKE, f"AP{end + 1}")
+    with zipfile.ZipFile(demo_book) as z:  # no cached value yet: Excel computes it on open
+        assert re.search(rb'<calcPr\b[^>]*fullCalcOnLoad="1"', z.read("xl/workbook.xml"))
+
+
+def test_a_row_whose_date_is_na_gets_no_ticket_number_until_it_is_valid(new_book):
+    wb = openpyxl.load_workbook(new_book)
+    ws = wb[INTAKE]
+    heads = [c.value for c in ws[1]]
+    ws.cell(2, heads.index("受理时间") + 1).value = "=NA()"
+    ws.cell(2, heads.index("客户名称/姓名") + 1).value = "张三"
+    ws.cell(2, heads.index("需求类型") + 1).value = "维修类"
+    wb.save(new_book)
+    # Excel saves =NA() as an error cell with its cached #N/A.
+    with zipfile.ZipFile(new_book) as z:
+        part = "xl/worksheets/sheet1.xml"
+        xml = z.read(part)
+    xml = xml.replace(b'<c r="B2"', b'<c r="B2" t="e"', 1).replace(b"<f>NA()</f><v></v>", b"<f>NA()</f><v>#N/A</v>")
+    xml = xml.replace(b"<f>NA()</f></c>", b"<f>NA()</f><v>#N/A</v></c>")
+    tmp = new_book.with_suffix(".tmp.xlsx")
+    with zipfile.ZipFile(new_book) as z, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in z.infolist():
+            out.writestr(info, xml if info.filename == part else z.read(info.filename))
+    tmp.replace(new_book)
+    assert b"#N/A" in cell_xml(new_book, INTAKE, "B2")
+    dispatch(new_book, now=NOW)
+    assert read_file(new_book).frame(INTAKE).at[2, "服务工单号"] is None
+    # Staff correct the date: the next run numbers it from that date.
+    wb = openpyxl.load_workbook(new_book)
+    wb[INTAKE].cell(2, heads.index("受理时间") + 1).value = NOW
+    wb.save(new_book)
+    dispatch(new_book, now=NOW)
+    assert read_file(new_book).frame(INTAKE).at[2, "服务工单号"] == "SV202611200001"

@@ -10,6 +10,7 @@ from pathlib import Path
 from workbook import schema as S
 from workbook.changes import ChangeSet, ReportSheet
 from workbook.errors import RowsInTheWay, SheetFull
+from workbook.formulas import Formula
 from workbook.reader import EXCEL_MAX_ROWS
 from workbook.store import replace_file
 from workbook.styles import Look, StyleBook
@@ -67,6 +68,7 @@ def _build_parts(pkg: Package, snapshot, changes: ChangeSet, notes: list[str] | 
     replaced: dict[str, bytes] = {}
     added: dict[str, bytes] = {}
     streamed: dict[str, object] = {}
+    recalc = False
     for name, sc in changes.sheets.items():
         if sc.is_empty:
             continue
@@ -76,6 +78,7 @@ def _build_parts(pkg: Package, snapshot, changes: ChangeSet, notes: list[str] | 
         data = snapshot[name]
         entry = pkg.sheets[name]
         patch = SheetPatch()
+        program_cols = {j for h, j in data.columns.items() if data.schema.column(h).owner == S.PROGRAM}
         for header, by_row in sc.cells.items():
             j = data.columns[header]
             for row, value in by_row.items():
@@ -87,10 +90,16 @@ def _build_parts(pkg: Package, snapshot, changes: ChangeSet, notes: list[str] | 
             rows = sc.rebuild
         else:
             rows = sc.appends
+        calculated = _calculated_columns(data) if sc.rebuild is None else {}
         for offset, values in enumerate(rows, start=1):
             cells = patch.cells.setdefault(last + offset, {})
             for header, value in values.items():
                 cells[data.column_index(header)] = value
+            for j, formula in calculated.items():
+                # A new row of the table gets its calculated column, as Excel gives one typed in.
+                if j not in cells or j not in program_cols:
+                    cells[j] = Formula(formula)
+                    recalc = True
         for (i, header), look in sc.looks.items():
             patch.styles[(last + 1 + i, data.columns[header])] = styles.look(look)
         new_last = last + len(rows)
@@ -131,7 +140,7 @@ def _build_parts(pkg: Package, snapshot, changes: ChangeSet, notes: list[str] | 
             replaced["xl/workbook.xml"] = wb_xml
             replaced["xl/_rels/workbook.xml.rels"] = rels
             replaced["[Content_Types].xml"] = ct
-    if getattr(snapshot, "user_formulas", False):
+    if recalc or getattr(snapshot, "user_formulas", False):
         replaced["xl/workbook.xml"] = recalc_on_load(pkg)
     # Streaming may add cell formats (text prefix, dates): styles are written last, if changed.
     replaced["xl/styles.xml"] = lambda: styles.to_bytes() if styles.changed else pkg_styles
@@ -167,6 +176,13 @@ def recalc_on_load(pkg: Package) -> bytes:
             root.append(calc)
     calc.set("fullCalcOnLoad", "1")
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+def _calculated_columns(data) -> dict[int, str]:
+    """{0-based column: formula} of the sheet's table's calculated columns (as the file has
+    them: ``登记表[[#This Row],[受理时间]]+3``)."""
+    layout = data.table
+    return dict(layout.calculated) if layout is not None else {}
 
 
 def _make_room(name: str, data, last: int, new_last: int, patch: SheetPatch) -> None:
