@@ -87,6 +87,7 @@ class FriendlyGroup(ChineseHelp, click.Group):
     """Turns library errors into one Chinese line on stderr and exit code 1; help in Chinese."""
 
     command_class = ChineseCommand
+    group_class = type  # subgroups (aftersales calendar …) get Chinese help too
 
     def invoke(self, ctx):
         try:
