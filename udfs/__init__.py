@@ -16,3 +16,9 @@ from udfs import checklist  # noqa: E402
 from udfs.checklist import *  # noqa: E402,F403
 
 __all__ += [*checklist.__all__]
+
+# -- staffing (人员配置测算): udfs.staffing (its __all__ lists only its Excel face) --
+from udfs import staffing  # noqa: E402
+from udfs.staffing import *  # noqa: E402,F403
+
+__all__ += [*staffing.__all__]

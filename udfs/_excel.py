@@ -160,13 +160,32 @@ def compute_cells(
     )
 
 
+def cellwise(grid: Cells, decide: Callable[..., Any]) -> tuple[np.ndarray, dict[int, UdfError]]:
+    """Apply ``decide`` to each cell's arguments; a UdfError spoils only its own cell."""
+    values = np.empty(grid.size, dtype=object)
+    errors: dict[int, UdfError] = {}
+    for i in range(grid.size):
+        try:
+            values[i] = decide(**{name: column[i] for name, column in grid.columns.items()})
+        except UdfError as error:
+            errors[i] = error
+    return values, errors
+
+
+def each(arguments: dict[str, Any], decide: Callable[..., Any]) -> Any:
+    """Broadcast cell arguments and apply ``decide`` cell by cell; errors become "#错误:" cells."""
+    return compute_cells(arguments, lambda grid: cellwise(grid, decide))
+
+
 __all__ = [
     "ERROR_PREFIX",
     "Cells",
     "ShapeMismatch",
     "cell_error",
     "cells",
+    "cellwise",
     "compute_cells",
+    "each",
     "excel_calendar",
     "excel_now",
     "show",

@@ -61,6 +61,8 @@ import numpy as np
 import xlwings as xw
 
 from udfs._excel import Cells, compute_cells, excel_calendar, excel_now
+from udfs._excel import cellwise as _cellwise
+from udfs._excel import each as _each
 from udfs.calendar import BusinessCalendar
 from udfs.errors import UdfError, show
 from udfs.values import NotANumber, is_blank, parse_number, to_date, to_datetime
@@ -431,23 +433,6 @@ _CATEGORY = "售后服务 检查表"
 _HOLIDAYS_DOC = "节假日（不上班的日期）区域，如 节假日列表；与「调休上班日」都省略时使用国家法定节假日及调休"
 _WORKDAYS_DOC = "调休上班日（周末也上班的日期）区域，如 调休上班日列表；与「节假日」都省略时使用国家法定安排"
 _WEEKEND_DOC = "周末：7 位 0/1 文字，周一在前，1 为休息，如 \"0000011\"（省略即周六、周日休息）"
-
-
-def _cellwise(grid: Cells, decide: Callable[..., Any]) -> tuple[np.ndarray, dict[int, UdfError]]:
-    """Apply ``decide`` to each cell's arguments; a UdfError spoils only its own cell."""
-    values = np.empty(grid.size, dtype=object)
-    errors: dict[int, UdfError] = {}
-    for i in range(grid.size):
-        try:
-            values[i] = decide(**{name: column[i] for name, column in grid.columns.items()})
-        except UdfError as error:
-            errors[i] = error
-    return values, errors
-
-
-def _each(arguments: dict[str, Any], decide: Callable[..., Any]) -> Any:
-    """Broadcast cell arguments and apply ``decide`` cell by cell; errors become "#错误:" cells."""
-    return compute_cells(arguments, lambda grid: _cellwise(grid, decide))
 
 
 @xw.func(category=_CATEGORY)
