@@ -46,6 +46,10 @@ Sub OnReportChecklist(control As IRibbonControl)
     RunPython "import macros.ribbon; macros.ribbon.report_checklist()"
 End Sub
 
+Sub OnStaffing(control As IRibbonControl)
+    RunPython "import macros.ribbon; macros.ribbon.staffing()"
+End Sub
+
 Sub OnNewWorkbook(control As IRibbonControl)
     RunPython "import macros.ribbon; macros.ribbon.new_workbook()"
 End Sub

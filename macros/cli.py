@@ -300,6 +300,25 @@ def refresh_command(book: Path, now_text: str | None, force: bool) -> None:
     _run(refresh_all, book, now=_parse_now(now_text), force=force)
 
 
+@main.command("staffing")
+@BOOK_ARG
+@NOW_OPTION
+@FORCE_OPTION
+def staffing_command(book: Path, now_text: str | None, force: bool) -> None:
+    """人员配置测算：按历史工单测算各岗位所需人数，写入「人员配置测算」表。
+
+    \b
+    依据最近若干周的工单（「人员配置参数」表的测算历史周数）：电话/在线客服按各时段来电量用
+    Erlang C 测算座席；其他岗位按工单量 × 单张工时 + 积压测算；与「人员名单」的在岗人数对比，
+    并给出淡旺季和救火（工单量激增）情景。参数及其含义见「人员配置参数」表。
+
+    示例：aftersales staffing 售后服务.xlsx --now "2026-11-20 16:00"
+    """
+    from macros.refresh import staffing
+
+    _run(staffing, book, now=_parse_now(now_text), force=force)
+
+
 @main.command("report")
 @BOOK_ARG
 @click.option("--kind", type=click.Choice(["evaluation", "monthly", "checklist"]), required=True,

@@ -52,6 +52,10 @@ def _run_routines(path: Path, now: dt.datetime, out: Path, say) -> list[str]:
     say("运行「全部刷新」：派单、时限、超时预警、回访任务、KPI、月报 …")
     result = refresh_all(path, now=now)
     lines += [f"{path.name} — {line}" for line in result.lines]
+    from macros.refresh import staffing
+
+    say("运行「人员配置」：人员配置测算 …")
+    lines += [f"{path.name} — {line}" for line in staffing(path, now=now).lines]
     try:
         from reports.render import KINDS, render_report
     except ImportError:

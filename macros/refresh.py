@@ -91,6 +91,7 @@ STEP_NAMES = {
     "callback_tasks_step": "回访任务", "issues_step": "数据问题", "kpi_step": "KPI",
     "summary_step": "月报", "project_step": "项目表", "checklist_step": "执行检查表",
     "calendar_step": "节假日",
+    "staffing_step": "人员配置测算",
 }
 
 
@@ -149,6 +150,13 @@ def summary(source, *, month: str | None = None, now=None, force=False, progress
     """月度汇总: the 月报_YYYY-MM sheet for a month."""
     return run_steps(source, [deadlines_step, statuses_step, _summary_step(month)],
                      now=now, force=force, progress=progress)
+
+
+def staffing(source, *, now=None, force=False, progress=None) -> RunResult:
+    """人员配置: the 人员配置测算 sheet — head-count per role from the workbook's history."""
+    from macros.staffing import staffing_step
+
+    return run_steps(source, [staffing_step], now=now, force=force, progress=progress)
 
 
 def refresh_all(source, *, now=None, force=False, progress=None) -> RunResult:

@@ -18,6 +18,7 @@ BUTTONS: dict[str, tuple[str, str]] = {
     "ReportEvaluation": ("report_evaluation", "评估报告"),
     "ReportMonthly": ("report_monthly", "月度报告"),
     "ReportChecklist": ("report_checklist", "检查报告"),
+    "Staffing": ("staffing", "人员配置"),
     "NewWorkbook": ("new_workbook", "新建工作簿"),
     "ImportNotice": ("import_holiday_notice", "导入放假通知"),
 }
@@ -98,6 +99,13 @@ def callbacks() -> None:
     from macros import refresh
 
     _run_on_caller(refresh.callbacks)
+
+
+def staffing() -> None:
+    """人员配置 button: the 人员配置测算 sheet from the workbook's history."""
+    from macros import refresh
+
+    _run_on_caller(refresh.staffing)
 
 
 def _report(kind: str) -> None:

@@ -279,5 +279,32 @@ def monthly_context(frames: Mapping[str, pd.DataFrame], settings, *, now: dt.dat
                     "explanation": a.explanation} for a in alerts],
         "charts": monthly_charts(kpis, sla, days, per_day),
         "notes": list(NOTES),
+        "staffing": staffing_section(frames, settings, first, last, now=now),
+    }
+
+
+# ---- 人员配置 (SPEC §10): the month's required vs actual head-count, next month's estimate ----------
+def _gap(gap: int | None) -> dict:
+    if gap is None:
+        return {"text": "—", "class": ""}
+    return {"text": f"{gap:+d}" if gap else "0", "class": "bad" if gap < 0 else "good"}
+
+
+def staffing_section(frames: Mapping[str, pd.DataFrame], settings, first: dt.date, last: dt.date, *,
+                     now: dt.datetime) -> dict:
+    from macros.staffing import monthly_staffing
+
+    plan = monthly_staffing(frames, settings, first, last, now=now)
+    p = plan["params"]
+    return {
+        "month": plan["month"], "next_month": plan["next_month"], "basis": plan["basis"],
+        "summary": f"依据 {plan['month']} 受理的 {F.count(plan['tickets'])} 张工单（{plan['working_days']} 个工作日），"
+                   f"复杂工单占比 {F.rate(plan['complex_share'])}；服务水平 {p.target_level:.0%} 在 "
+                   f"{p.target_seconds:g} 秒内接通，缺勤与非生产时间 {p.shrinkage:.0%}，不含积压。",
+        "rows": [{"role": r["role"], "model": r["model"], "daily": F.number(r["daily_tickets"]),
+                  "required": F.count(r["required"]), "handled": F.count(r["handled"]) if r["handled"] is not None else "—",
+                  "on_duty": F.count(r["on_duty"]), "gap": _gap(r["gap"]),
+                  "next_required": F.count(r["next_required"]), "next_gap": _gap(r["next_gap"])}
+                 for r in plan["rows"]],
     }
 

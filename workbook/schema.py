@@ -877,6 +877,42 @@ KPI_BOARD = Sheet(
     ),
 )
 
+# ---- 人员配置测算 (SPEC §10): its parameters, and the sheet the 人员配置 routine writes ----------------
+STAFFING_PARAM_ROWS: tuple[tuple, ...] = (
+    ("测算历史周数", 12, "用今天之前最近多少周受理的工单测算日均工单、时段分布和处理时长"),
+    ("服务水平目标", 0.8, "电话/在线客服：在目标接通时间内接起的来电/会话占比，如 80%"),
+    ("目标接通时间(秒)", 20, "与服务水平目标一起使用：如 80% 的来电在 20 秒内接起"),
+    ("电话平均处理时长(秒)", 300, "一通电话的通话加事后整理的平均时长（AHT）"),
+    ("在线客服平均处理时长(秒)", 420, "一次在线会话的平均处理时长（按每人同时接待一位计）"),
+    ("缺勤与非生产时间占比", 0.3, "请假、培训、例会、休息等不能处理工作的时间占比；排班人数 = 所需人数 ÷ (1 − 此比例)"),
+    ("最大占用率", 0.85, "座席忙碌时间占在线时间的上限，避免长期满负荷；在线座席至少为 话务量 ÷ 此比例"),
+    ("每人每日可排班工时(小时)", None, "一名员工一个工作日的排班时长；留空则按「系统参数」的工作时间计算"),
+    ("单张工单沟通工时(分钟)", 20, "每张工单的电话沟通、记录、结果反馈等案头工作时长"),
+    ("上门服务工时(分钟)", 150, "服务过程记录「服务地点/方式」为上门的一次服务平均用时（含路程）"),
+    ("远程服务工时(分钟)", 40, "一次远程服务的平均用时"),
+    ("视频服务工时(分钟)", 40, "一次视频指导的平均用时"),
+    ("电话服务工时(分钟)", 20, "一次电话服务（含回访电话）的平均用时"),
+    ("积压消化天数(工作日)", 5, "当前未完成的工单计划在多少个工作日内处理完"),
+    ("救火增量比例", 0.5, "救火情景（如批量故障）：工单量比平时增加的比例，如 50%"),
+    ("救火持续天数", 5, "救火情景持续的工作日数"),
+)
+
+STAFFING_PARAMS = Sheet(
+    name="人员配置参数",
+    table="人员配置参数表",
+    group=SETTINGS,
+    key="参数",
+    description="「人员配置」测算用的参数；请只修改「值」列，留空即用默认值",
+    columns=_cols(
+        Column("参数", TEXT, required=True, width=24),
+        Column("值", ANY, width=14),
+        Column("说明", LONGTEXT, width=70),
+    ),
+    rows=STAFFING_PARAM_ROWS,
+)
+
+STAFFING_SHEET = "人员配置测算"  # laid out freely by the 人员配置 routine (a report sheet)
+
 SHEETS: tuple[Sheet, ...] = (
     INTAKE, SERVICE, CONFIRMATION, SURVEY, PAUSES,
     CALLBACK_PLAN, ESCALATION, DATA_ISSUES, KPI_BOARD,
@@ -884,6 +920,7 @@ SHEETS: tuple[Sheet, ...] = (
     ROLLOUT, DAILY_MONITOR, COLLAB_ISSUES,
     PARAMS, SLA_POLICY, HOLIDAYS, MAKEUP_DAYS, DISPATCH_RULES, URGENCY_RULES, STAFF_ROSTER,
     STORES, PRODUCTS, KPI_TARGETS, TRIGGERS,
+    STAFFING_PARAMS,
 )
 BY_NAME: dict[str, Sheet] = {s.name: s for s in SHEETS}
 
@@ -901,6 +938,14 @@ def sheet(name: str) -> Sheet:
 
 def is_monthly_sheet(name: str) -> bool:
     return name.startswith(MONTHLY_PREFIX)
+
+
+REPORT_SHEETS: tuple[str, ...] = (STAFFING_SHEET,)  # program-owned sheets laid out freely, besides 月报_*
+
+
+def is_report_sheet(name: str) -> bool:
+    """Whether a routine may (re)write this sheet outright: a monthly summary or a REPORT_SHEETS name."""
+    return is_monthly_sheet(name) or name in REPORT_SHEETS
 
 
 def personal_columns() -> Iterable[tuple[Sheet, Column]]:

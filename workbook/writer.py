@@ -121,8 +121,8 @@ def _build_parts(pkg: Package, snapshot, changes: ChangeSet, notes: list[str] | 
                 replaced[table] = set_table_rows(table_xml, end)
     ct = replaced.get("[Content_Types].xml") or pkg.read("[Content_Types].xml")
     for name, report in changes.reports.items():
-        if not S.is_monthly_sheet(name):
-            raise ValueError(f"report sheet {name!r} must be named {S.MONTHLY_PREFIX}…")
+        if not S.is_report_sheet(name):
+            raise ValueError(f"report sheet {name!r} must be named {S.MONTHLY_PREFIX}… or be one of {S.REPORT_SHEETS}")
         xml = _report_xml(report, writer, styles)
         if name in pkg.sheets:
             part = pkg.sheets[name].part
