@@ -46,17 +46,24 @@ def soffice() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
+def soffice_or_skip() -> str:
+    """LibreOffice's executable; skip the test when it is missing, fail instead in CI
+    (AFTERSALES_REQUIRE_LO=1)."""
+    exe = soffice()
+    if exe is None:
+        if os.environ.get("AFTERSALES_REQUIRE_LO") == "1":
+            pytest.fail("LibreOffice (soffice) is required in CI but is not installed")
+        pytest.skip("LibreOffice (soffice) is not installed")
+    return exe
+
+
 @pytest.fixture(scope="session")
 def libreoffice(tmp_path_factory):
     """Convert a file with LibreOffice headless: ``convert(path, "xlsx") -> Path``.
 
     Skips when LibreOffice is missing, except in CI (AFTERSALES_REQUIRE_LO=1) where it fails.
     """
-    exe = soffice()
-    if exe is None:
-        if os.environ.get("AFTERSALES_REQUIRE_LO") == "1":
-            pytest.fail("LibreOffice (soffice) is required in CI but is not installed")
-        pytest.skip("LibreOffice (soffice) is not installed")
+    exe = soffice_or_skip()
     profile = tmp_path_factory.mktemp("lo-profile")
 
     def convert(path: Path, fmt: str = "xlsx", infilter: str | None = None) -> Path:
@@ -82,11 +89,7 @@ def libreoffice_csv(tmp_path_factory):
     LibreOffice prints what it shows on open; for a formula cell that is its cached value
     (LibreOffice 7.4 does not recalculate an .xlsx on load by default).
     """
-    exe = soffice()
-    if exe is None:
-        if os.environ.get("AFTERSALES_REQUIRE_LO") == "1":
-            pytest.fail("LibreOffice (soffice) is required in CI but is not installed")
-        pytest.skip("LibreOffice (soffice) is not installed")
+    exe = soffice_or_skip()
     profile = tmp_path_factory.mktemp("lo-csv-profile")
 
     def convert(path: Path) -> dict[str, list[list[str]]]:
