@@ -3,22 +3,41 @@
 Each ``excel_*`` module holds the thin Excel face of one pure module (``udfs.sla`` with
 ``udfs.calendar``); this package re-exports the faces so that xlwings (UDF_MODULES = "udfs")
 finds them. To add a family of functions, write ``udfs/excel_<topic>.py`` with its own
-``__all__`` and add one import line and its ``__all__`` below.
+``__all__`` and add its name to FACES below.
+
+The faces are loaded on first use of the package's attributes (``udfs.sla_due``, ``dir(udfs)``,
+``from udfs import *``, which is how xlwings lists them), never by ``import udfs.sla``: the pure
+modules run without xlwings.
 """
 
-from udfs import excel_sla
-from udfs.excel_sla import *  # noqa: F403 - the package's public face is the union of the faces
+from __future__ import annotations
 
-__all__ = [*excel_sla.__all__]
+import importlib
 
-# -- execution checklist and project sheets: udfs.checklist (its __all__ lists only its Excel face) --
-from udfs import checklist  # noqa: E402
-from udfs.checklist import *  # noqa: E402,F403
+FACES = (
+    "excel_sla",
+    "checklist",  # execution checklist and project sheets (its __all__ lists only its Excel face)
+    "staffing",  # 人员配置测算 (its __all__ lists only its Excel face)
+)
 
-__all__ += [*checklist.__all__]
 
-# -- staffing (人员配置测算): udfs.staffing (its __all__ lists only its Excel face) --
-from udfs import staffing  # noqa: E402
-from udfs.staffing import *  # noqa: E402,F403
+def _faces() -> list:
+    return [importlib.import_module(f"{__name__}.{face}") for face in FACES]
 
-__all__ += [*staffing.__all__]
+
+def __getattr__(name: str):
+    if name == "__all__":
+        names = [n for module in _faces() for n in module.__all__]
+        globals()["__all__"] = names
+        return names
+    if not name.startswith("__"):
+        for module in _faces():
+            if name in module.__all__:
+                value = getattr(module, name)
+                globals()[name] = value
+                return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__getattr__("__all__")))
