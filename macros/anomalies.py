@@ -12,6 +12,7 @@ import difflib
 import numpy as np
 import pandas as pd
 
+from macros.steps import step
 from macros.work import Work
 from udfs.values import phone_key, phone_problem
 from workbook import Problem
@@ -35,6 +36,7 @@ def similar(a: str | None, b: str | None, threshold: float = 0.6) -> bool:
     return difflib.SequenceMatcher(None, a, b).ratio() >= threshold
 
 
+@step("数据检查", provides={"checked"})
 def anomalies_step(work: Work) -> None:
     """Flag anomalies on each ticket (数据异常) and list them as problems for 数据问题."""
     tickets = work.frame(INTAKE)

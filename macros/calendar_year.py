@@ -24,6 +24,7 @@ from typing import Callable
 import pandas as pd
 
 from macros.settings import listed_years
+from macros.steps import step
 from macros.work import Work
 from udfs.errors import calendar_fix
 from udfs.notice import Notice, parse_notice
@@ -170,7 +171,8 @@ def notice_days(notice: Notice) -> YearDays:
 def year_step(days: YearDays) -> Callable[[Work], None]:
     """A step that makes the program's rows of ``days.year`` exactly ``days`` and lists the year."""
 
-    def step(work: Work) -> None:
+    @step("节假日")
+    def year(work: Work) -> None:
         lines = [f"{days.year} 年节假日安排（来源：{days.label}）："]
         lines += [f"  {line}" for line in days.lines]
         team_notes: list[str] = []
@@ -183,8 +185,7 @@ def year_step(days: YearDays) -> Callable[[Work], None]:
         lines.append(f"「{_YEARS_PARAM}」：" + ",".join(str(y) for y in sorted(years)))
         work.lines += lines
 
-    step.__name__ = "calendar_step"
-    return step
+    return year
 
 
 def _dates(frame: pd.DataFrame) -> pd.Series:

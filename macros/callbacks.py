@@ -14,6 +14,7 @@ from __future__ import annotations
 import pandas as pd
 
 from macros.dispatch import new_ticket_numbers
+from macros.steps import step
 from macros.work import Work
 from udfs import sla
 from udfs.errors import BatchError
@@ -31,6 +32,7 @@ NEW_PURCHASE = ("新购回访", "XG")
 COPIED = ("客户名称/姓名", "联系方式", "地址", "所属店铺/区域", "购买产品型号", "购买日期", "保修状态")
 
 
+@step("二次处理", provides={"followups"}, invalidates={"numbers", "checked", "assigned", "deadlines", "statuses"})
 def followups_step(work: Work) -> None:
     """Open a 二次处理 ticket for each survey scoring below 7 that has none yet."""
     surveys = work.frame(SURVEY)
@@ -74,6 +76,7 @@ def followups_step(work: Work) -> None:
     work.lines.append(f"二次处理：{len(low)} 份评分低于{S.SURVEY_LOW_SCORE}分的调研已开二次处理工单")
 
 
+@step("回访任务", needs={"deadlines"})
 def callback_tasks_step(work: Work) -> None:
     """Create missing callback tasks and mark overdue ones (回访计划)."""
     tickets = work.view(INTAKE)

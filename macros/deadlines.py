@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from macros.settings import Settings
+from macros.steps import step
 from macros.work import Work
 from udfs import sla
 from udfs.errors import BatchError, CalendarError
@@ -98,6 +99,7 @@ def pause_table(work: Work, tickets: pd.DataFrame):
     return owners, rows["暂停开始"].to_numpy(), ends
 
 
+@step("计算时限", provides={"deadlines"}, invalidates={"statuses"})
 def deadlines_step(work: Work) -> None:
     """Compute every 时限 column (and 暂停工时) of the intake sheet."""
     tickets = work.frame(INTAKE)
@@ -171,6 +173,7 @@ def _py(value):
     return pd.Timestamp(value).to_pydatetime()
 
 
+@step("计算状态", needs={"deadlines"}, provides={"statuses"})
 def statuses_step(work: Work) -> None:
     """Compute every 状态 column of the intake sheet as of ``work.now``."""
     tickets = work.frame(INTAKE)

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from macros.settings import DispatchRule, Settings, StaffMember
+from macros.steps import step
 from macros.work import Work
 from workbook import Problem
 from workbook import schema as S
@@ -131,6 +132,7 @@ class Roster:
         self.last_assigned[member.name] = (pd.Timestamp(when), self.sequence)
 
 
+@step("工单编号", provides={"numbers"})
 def numbering_step(work: Work) -> None:
     """Give every ticket without a 服务工单号 a new, unique one (before anything refers to it).
 
@@ -146,6 +148,7 @@ def numbering_step(work: Work) -> None:
         tickets.at[row, "服务工单号"] = number
 
 
+@step("派单", provides={"assigned"}, invalidates={"deadlines", "statuses"})  # fills 紧急程度
 def dispatch_step(work: Work) -> None:
     """Number, classify, route and assign the unassigned tickets (and those marked 重新分配)."""
     tickets = work.frame(INTAKE)

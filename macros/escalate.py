@@ -15,6 +15,7 @@ import pandas as pd
 
 from macros.deadlines import STAGES
 from macros.dispatch import open_mask
+from macros.steps import step
 from macros.work import Work
 from udfs import sla
 from workbook import schema as S
@@ -51,6 +52,7 @@ def escalation_rows(tickets: pd.DataFrame, supervisors: dict[str, str | None], m
     return [dict(zip(headers, row)) for row in out[headers].itertuples(index=False, name=None)]
 
 
+@step("超时预警", needs={"statuses"})
 def escalation_step(work: Work) -> None:
     """Rebuild the 超时预警 sheet from the current statuses."""
     tickets = work.view(INTAKE)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from macros.steps import step
 from macros.work import Work
 from workbook import schema as S
 from workbook.problems import ERROR, NOTICE, WARNING, show_value
@@ -12,6 +13,7 @@ LEVEL_ORDER = {ERROR: 0, WARNING: 1, NOTICE: 2}
 SHEET_ORDER = {s.name: i for i, s in enumerate(S.SHEETS)}
 
 
+@step("数据问题")
 def issues_step(work: Work) -> None:
     """Rebuild 数据问题 from the problems found while reading and by the steps of this run."""
     seen_at: dict[tuple, object] = {}

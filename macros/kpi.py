@@ -71,6 +71,7 @@ from typing import Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from macros.steps import step
 from udfs.calendar import BusinessCalendar
 from udfs.errors import BatchError
 from udfs.sla import working_hours_between_many
@@ -698,6 +699,7 @@ def percent_looks(rows: list[dict]) -> dict[tuple[int, str], Look]:
     return looks
 
 
+@step("KPI", needs={"statuses"})
 def kpi_step(work, start: dt.date | None = None, end: dt.date | None = None) -> None:
     """Compute the KPIs of a period (default: this month to date) and rebuild the KPI看板 sheet.
 

@@ -47,6 +47,7 @@ import numpy as np
 import pandas as pd
 
 from macros import kpi
+from macros.steps import step
 from macros.work import Work
 from udfs import checklist as C
 from udfs.calendar import BusinessCalendar
@@ -89,6 +90,7 @@ class Measurement:
 # ============================================================================================
 # project_step: the computed columns of the project sheets
 # ============================================================================================
+@step("项目表")
 def project_step(work: Work) -> None:
     """Fill the program columns of the project sheets (痛点清单 … 跨部门协作问题)."""
     today = work.now.date()
@@ -625,6 +627,7 @@ MEASURES: dict[str, Callable[[Work, Periods], Measurement]] = {
 }
 
 
+@step("执行检查表")
 def checklist_step(work: Work) -> None:
     """Fill 执行检查表: 实测值, 检查结果 of the automatic rows, and 整改状态 of the 不合格 rows."""
     if CHECKLIST not in work.snapshot:

@@ -18,6 +18,7 @@ from macros.deadlines import deadlines_step, statuses_step
 from macros.dispatch import dispatch_step, numbering_step
 from macros.escalate import escalation_step
 from macros.issues import issues_step
+from macros.steps import check_order, like
 from macros.work import Work
 from workbook import Problem, open_workbook
 from workbook.problems import ERROR
@@ -47,14 +48,15 @@ def run_steps(source, steps: Iterable[Step], *, now: dt.datetime | None = None, 
     now = (now or dt.datetime.now()).replace(microsecond=0)
     say = progress or (lambda _text: None)
     steps = list(steps)
+    infos = check_order(steps)  # before reading: a misordered routine is a programming error
     timings: dict[str, float] = {}
     clock = time.perf_counter()
     say("读取工作簿 …")
     with open_workbook(source, force=force, read_only=not write) as session:
         timings["读取"] = time.perf_counter() - clock
         work = Work(session.snapshot, now, progress=say)
-        for i, step in enumerate(steps, start=1):
-            name = STEP_NAMES.get(step.__name__, step.__name__)
+        for i, (step, info) in enumerate(zip(steps, infos), start=1):
+            name = info.name
             say(f"({i}/{len(steps)}) {name}")
             clock = time.perf_counter()
             step(work)
@@ -85,16 +87,6 @@ def _calendar_reminder(work: Work, source) -> str | None:
         return None
 
 
-STEP_NAMES = {
-    "followups_step": "二次处理", "numbering_step": "工单编号", "anomalies_step": "数据检查", "dispatch_step": "派单",
-    "deadlines_step": "计算时限", "statuses_step": "计算状态", "escalation_step": "超时预警",
-    "callback_tasks_step": "回访任务", "issues_step": "数据问题", "kpi_step": "KPI",
-    "summary_step": "月报", "project_step": "项目表", "checklist_step": "执行检查表",
-    "calendar_step": "节假日",
-    "staffing_step": "人员配置测算",
-}
-
-
 def _project_steps() -> list[Step]:
     from macros.project import checklist_step, project_step
 
@@ -104,21 +96,13 @@ def _project_steps() -> list[Step]:
 def _kpi_step(start: dt.date | None = None, end: dt.date | None = None) -> Step:
     from macros.kpi import kpi_step
 
-    def step(work: Work) -> None:
-        kpi_step(work, start=start, end=end)
-
-    step.__name__ = "kpi_step"
-    return step
+    return like(kpi_step, lambda work: kpi_step(work, start=start, end=end))
 
 
 def _summary_step(month: str | None = None) -> Step:
     from macros.summary import summary_step
 
-    def step(work: Work) -> None:
-        summary_step(work, month=month)
-
-    step.__name__ = "summary_step"
-    return step
+    return like(summary_step, lambda work: summary_step(work, month=month))
 
 
 # ---- the routines ---------------------------------------------------------------------------------

@@ -42,6 +42,7 @@ import pandas as pd
 
 from macros.dispatch import open_mask, rule_for
 from macros.kpi import TicketLookup, sheet_frame, within
+from macros.steps import step
 from udfs import staffing as erlang
 from udfs.errors import CalendarError, UdfError
 from workbook import Problem, ReportSheet
@@ -626,6 +627,7 @@ def params_of(work) -> StaffingParams:
     return read_params(frame, work.settings.calendar, work.problems)
 
 
+@step("人员配置测算")
 def staffing_step(work) -> None:
     """Write the 人员配置测算 sheet from the last 测算历史周数 weeks of tickets."""
     work.snapshot.require(S.INTAKE.name, S.SERVICE.name)

@@ -20,6 +20,7 @@ from typing import Mapping
 import pandas as pd
 
 from macros.kpi import BOARD_METRICS, STAGES, compute_kpis, verdict, work_frames
+from macros.steps import step
 from workbook import ReportSheet
 from workbook import schema as S
 from workbook.styles import Look
@@ -347,6 +348,7 @@ def default_months(now: dt.datetime, deadline_day: int) -> list[str]:
     return months
 
 
+@step("月报", needs={"statuses"})
 def summary_step(work, month: str | None = None) -> None:
     """Write the monthly summary sheet(s): ``month``, or by default this month (and last month until its deadline)."""
     settings = work.settings
