@@ -57,3 +57,7 @@ End Sub
 Sub OnImportNotice(control As IRibbonControl)
     RunPython "import macros.ribbon; macros.ribbon.import_holiday_notice()"
 End Sub
+
+Sub OnConsolidate(control As IRibbonControl)
+    RunPython "import macros.ribbon; macros.ribbon.consolidate_hq()"
+End Sub

@@ -357,6 +357,48 @@ def _calendar_reminder(book: Path, now: dt.datetime) -> None:
         _echo(line)
 
 
+@main.command("consolidate")
+@click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="文件夹或文件…")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=Path("总部汇总.xlsx"),
+              show_default=True, help="写入的总部汇总工作簿。")
+@click.option("--from", "date_from", metavar="YYYY-MM-DD", help="统计开始日（含）；默认本月1日。")
+@click.option("--to", "date_to", metavar="YYYY-MM-DD", help="统计结束日（含）；默认今天。")
+@click.option("--json", "as_json", is_flag=True, help="另把总部 KPI 以 JSON 打印（与 kpi --json 的键相同），其余信息写到标准错误。")
+@click.option("--report", type=click.Path(dir_okay=False, path_type=Path), help="同时生成总部汇总报告（HTML）。")
+@click.option("--scheduler", metavar="ADDRESS", help="在 Dask 集群上读取各工作簿，如 tcp://10.0.0.5:8786。")
+@click.option("--cache", "cache_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Parquet 缓存文件夹（默认：汇总工作簿旁的 .总部汇总缓存）。")
+@click.option("--jobs", type=click.IntRange(min=1), help="本机并行读取的进程数（默认：CPU 核数）。")
+@NOW_OPTION
+def consolidate_command(sources, out: Path, date_from, date_to, as_json: bool, report, scheduler, cache_dir, jobs,
+                        now_text) -> None:
+    """总部汇总：合并各门店工作簿，按同一口径计算总部 KPI，写出总部汇总工作簿。
+
+    各店的工单、服务记录、确认、调研、暂停与回访行按（门店，工单号）合并；损坏、版本不符、
+    正在被 Excel 打开、门店重复或不是工作簿的文件逐个列出原因，其余照常汇总。
+
+    Example: aftersales consolidate 门店工作簿/ --out 总部汇总.xlsx --from 2026-09-01 --to 2026-09-30
+    """
+    from macros.consolidate import consolidate
+
+    start, end = _parse_date(date_from, "--from"), _parse_date(date_to, "--to")
+    if start and end and start > end:
+        raise click.BadParameter("开始日期晚于结束日期", param_hint="--from/--to")
+    say = (lambda line: click.echo(line, err=True)) if as_json else _echo
+    progress = TerminalProgress()
+    try:
+        result = consolidate(sources, out=out, start=start, end=end, now=_parse_now(now_text), cache_dir=cache_dir,
+                             jobs=jobs, scheduler=scheduler, report=report, progress=progress)
+    finally:
+        progress.close()
+    for line in result.lines:
+        say(line)
+    for issue in result.issues:
+        say(f"{'注意' if issue.included else '未汇总'}：{issue}")
+    if as_json:
+        click.echo(json.dumps(result.kpis, ensure_ascii=False, indent=2, default=str))
+
+
 @main.command("protect")
 @BOOK_ARG
 @click.option("--password", default=None, help="工作表保护密码（可不填）。")

@@ -681,6 +681,18 @@ def default_period(now: dt.datetime) -> tuple[dt.date, dt.date]:
     return today.replace(day=1), today
 
 
+def kpi_period(now: dt.datetime, start: dt.date | None, end: dt.date | None) -> tuple[dt.date, dt.date]:
+    """The period of ``--from``/``--to``: the month to date when neither is given, the month to
+    ``end`` without ``start``, ``start`` to today without ``end``."""
+    if start is None and end is None:
+        return default_period(now)
+    if start is None:
+        return end.replace(day=1), end
+    if end is None:
+        return start, now.date()
+    return start, end
+
+
 PERCENT_LOOK = Look(numfmt="0.0%", fill="EDEDED")
 
 
@@ -709,12 +721,7 @@ def kpi_step(work, start: dt.date | None = None, end: dt.date | None = None) -> 
     """
     from macros.triggers import evaluate_triggers
 
-    if start is None and end is None:
-        start, end = default_period(work.now)
-    elif start is None:
-        start = end.replace(day=1)  # the month to that day
-    elif end is None:
-        end = work.now.date()
+    start, end = kpi_period(work.now, start, end)
     settings = work.settings
     frames = work_frames(work)
     kpis = compute_kpis(frames, start, end, now=work.now, csat_threshold=settings.csat_threshold,

@@ -21,6 +21,7 @@ BUTTONS: dict[str, tuple[str, str]] = {
     "Staffing": ("staffing", "人员配置"),
     "NewWorkbook": ("new_workbook", "新建工作簿"),
     "ImportNotice": ("import_holiday_notice", "导入放假通知"),
+    "Consolidate": ("consolidate_hq", "总部汇总"),
 }
 
 import datetime as dt  # noqa: E402
@@ -202,3 +203,50 @@ def import_holiday_notice() -> None:
         book.app.alert(str(exc), title=f"{TITLE} — 未导入")
         return
     _run_on_caller(import_notice, text=text)
+
+
+def consolidate_hq() -> None:
+    """总部汇总 button (in an HQ workbook): pool the store workbooks named on its 汇总设置 sheet and
+    rewrite the HQ sheets in place; the files not consolidated are listed with their reasons."""
+    from macros.consolidate import consolidate, hq_sources
+    from macros.hq import hq_sheets
+    from workbook.errors import WorkbookError
+    from workbook.hqbook import read_hq_settings, write_hq_sheets_to_book
+
+    book = _caller()
+    app = book.app
+    here = Path(book.fullname).parent if Path(book.fullname).parent.exists() else Path.cwd()
+    settings = read_hq_settings(book)
+    sources = hq_sources(settings.get("门店工作簿位置"), here)
+    if not sources:
+        app.alert("请先在「汇总设置」表的「门店工作簿位置」填写门店工作簿所在的文件夹（或文件，多个用「；」分隔）。",
+                  title=f"{TITLE} — 总部汇总")
+        return
+
+    def progress(text: str) -> None:
+        app.status_bar = f"{TITLE}：{text}"
+
+    try:
+        result = consolidate(sources, start=_day(settings.get("统计开始")), end=_day(settings.get("统计结束")),
+                             now=dt.datetime.now(), exclude=[Path(book.fullname)], progress=progress)
+        write_hq_sheets_to_book(book, hq_sheets(result, sources=sources))
+    except WorkbookError as exc:
+        app.status_bar = False
+        app.alert(str(exc), title=f"{TITLE} — 总部汇总未完成")
+        return
+    app.status_bar = False
+    lines = list(result.lines)
+    lines += [f"{'注意' if i.included else '未汇总'}：{i}" for i in result.issues[:8]]
+    if len(result.issues) > 8:
+        lines.append(f"……共 {len(result.issues)} 个文件需要注意，见「总部汇总」表")
+    app.alert("\n".join(lines), title=f"{TITLE} — 总部汇总")
+
+
+def _day(value) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str) and value.strip():
+        return dt.date.fromisoformat(value.strip()[:10])
+    return None

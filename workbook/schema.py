@@ -345,7 +345,11 @@ PARAMS_ROWS: tuple[tuple, ...] = (
     ("备份保留份数", 5, "每次写入前保留的历史版本数"),
     ("客服经理", "", "超时预警的最终升级对象"),
     ("回访任务回溯天数", 30, "生成回访任务时只看最近多少天内完成的工单/购买，避免首次使用时补出大量历史任务"),
+    ("工作簿版本", 1, "工作簿格式的版本号（总部汇总据此识别旧版或新版工作簿），请勿修改"),
 )
+# The workbook format this code writes and reads; bump it when a sheet or header changes meaning.
+# Kept in PARAMS_ROWS above (工作簿版本) so every new workbook carries it.
+SCHEMA_VERSION = next(r[1] for r in PARAMS_ROWS if r[0] == "工作簿版本")
 PARAM_NAMES = tuple(r[0] for r in PARAMS_ROWS)
 
 PARAMS = Sheet(

@@ -1,0 +1,83 @@
+"""The HQ rules of macros.hq: stores far from the rest, overall rank, sudden jumps, 24 h investigation.
+
+Expected values are worked out by hand in the comments (median, MAD, ratios).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from macros import hq
+
+
+def test_a_store_far_from_the_rest_is_marked_on_the_bad_side_and_the_others_are_not():
+    # response hours 10, 11, 12, 13, 40: median 12, |x−12| = 2,1,0,1,28 → MAD 1;
+    # z(40) = 28 / 1.4826 = 18.9 (> 3.5); z(10) = −2 / 1.4826 = −1.35 (not marked).
+    values = {"甲": 10.0, "乙": 11.0, "丙": 12.0, "丁": 13.0, "戊": 40.0}
+    z = hq.robust_z(values)
+    assert z["戊"] == pytest.approx(28 / 1.4826)
+    assert z["甲"] == pytest.approx(-2 / 1.4826)
+    kpis = {s: {"first_response_hours_avg": v, "tickets": 100} for s, v in values.items()}
+    rows = {r["store"]: r for r in hq.store_comparison(kpis, {"甲": "华东"})}
+    assert rows["戊"]["outliers"] == {"平均首次响应(小时)": "bad"}  # slower is worse
+    assert "明显高于各店中位数" in rows["戊"]["notes"][0]
+    assert all(not rows[s]["outliers"] for s in "甲乙丙丁")
+    assert rows["乙"]["region"] == hq.NO_REGION and rows["甲"]["region"] == "华东"
+
+
+def test_too_few_stores_or_no_spread_marks_nobody():
+    assert hq.robust_z({"甲": 1.0, "乙": 2.0, "丙": 90.0}) == {}  # three stores: below OUTLIER_MIN_STORES
+    assert hq.robust_z({"甲": 5.0, "乙": 5.0, "丙": 5.0, "丁": 5.0, "戊": 9.0}) == {}  # MAD 0
+
+
+def test_the_overall_rank_averages_the_ranks_with_each_kpis_direction():
+    # 甲 best on CSAT (0.9) and fastest (5 h): ranks 1, 1 → 1.0; 乙: CSAT 0.8 (2nd), 8 h (slowest, 3rd)
+    # → 2.5; 丙: CSAT 0.7 (3rd), 6 h (2nd) → 2.5. A tie shares the rank (2), listed by name.
+    kpis = {"甲": {"csat_rate": 0.9, "first_response_hours_avg": 5.0},
+            "乙": {"csat_rate": 0.8, "first_response_hours_avg": 8.0},
+            "丙": {"csat_rate": 0.7, "first_response_hours_avg": 6.0}}
+    rows = hq.store_comparison(kpis, {})
+    assert [(r["store"], r["rank"], r["mean_rank"]) for r in rows] == [("甲", 1, 1.0), ("丙", 2, 2.5), ("乙", 2, 2.5)]
+
+
+def _daily(values: list[tuple[str, float, int]], region: str = "华东") -> pd.DataFrame:
+    return pd.DataFrame({"region": region, "day": pd.to_datetime([d for d, _v, _n in values]),
+                         "tickets": [n for _d, _v, n in values], "response": [v for _d, v, _n in values],
+                         "resolution": [20.0] * len(values)})
+
+
+def test_a_day_well_above_the_seven_days_before_is_a_jump():
+    # 11-01…11-07 at 4 h (median 4): 11-08 at 10 h with 5 tickets is ≥ 1.5 × 4 = 6 and ≥ 4 + 2 → jump;
+    # 11-09 at 5.5 h is below 6 → no jump; 11-10 at 12 h with only 2 tickets → no jump (too few).
+    days = [(f"2026-11-0{d}", 4.0, 5) for d in range(1, 8)] + [("2026-11-08", 10.0, 5), ("2026-11-09", 5.5, 5),
+                                                             ("2026-11-10", 12.0, 2)]
+    flagged = hq.flag_jumps(_daily(days)).set_index("day")
+    assert flagged.loc["2026-11-08", "response_median"] == 4.0
+    assert bool(flagged.loc["2026-11-08", "response_jump"]) is True
+    assert bool(flagged.loc["2026-11-09", "response_jump"]) is False
+    assert bool(flagged.loc["2026-11-10", "response_jump"]) is False
+    assert not flagged["resolution_jump"].any()  # flat resolution times never jump
+    assert pd.isna(flagged.loc["2026-11-02", "response_median"])  # one day of history is not a median
+
+
+def _monitor(rows: list[dict]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["日期", "范围", "是否异常", "异常说明", "发现时间", "开始排查时间"])
+
+
+def test_an_investigation_started_within_24_hours_of_discovery_counts():
+    day = pd.Timestamp("2026-11-08")
+    found = dt.datetime(2026, 11, 9, 9, 0)
+    monitor = _monitor([{"日期": dt.date(2026, 11, 9), "范围": "华东", "是否异常": "是", "发现时间": found,
+                         "开始排查时间": found + dt.timedelta(hours=20)}])
+    word, sentence = hq.investigation(day, "华东", ["一号店"], monitor, dt.datetime(2026, 11, 20))
+    assert word == "是" and "20.0 小时后启动排查" in sentence
+    late = monitor.assign(开始排查时间=found + dt.timedelta(hours=30))
+    assert hq.investigation(day, "华东", [], late, dt.datetime(2026, 11, 20))[0] == "否"
+    # a record of another region does not count; with none, the deadline is the end of the next day
+    other = monitor.assign(范围="华南")
+    assert hq.investigation(day, "华东", [], other, dt.datetime(2026, 11, 20))[0] == "否"
+    word, sentence = hq.investigation(day, "华东", [], other, dt.datetime(2026, 11, 9, 12, 0))
+    assert word == "待定" and "11-10 00:00 前" in sentence
