@@ -365,7 +365,7 @@ def _calendar_reminder(book: Path, now: dt.datetime) -> None:
 @click.option("--to", "date_to", metavar="YYYY-MM-DD", help="统计结束日（含）；默认今天。")
 @click.option("--json", "as_json", is_flag=True, help="另把总部 KPI 以 JSON 打印（与 kpi --json 的键相同），其余信息写到标准错误。")
 @click.option("--report", type=click.Path(dir_okay=False, path_type=Path), help="同时生成总部汇总报告（HTML）。")
-@click.option("--scheduler", metavar="ADDRESS", help="在 Dask 集群上读取各工作簿，如 tcp://10.0.0.5:8786。")
+@click.option("--scheduler", metavar="ADDRESS", help="在 Dask 集群上读取各工作簿，如 tcp://调度机:8786。")
 @click.option("--cache", "cache_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Parquet 缓存文件夹（默认：汇总工作簿旁的 .总部汇总缓存）。")
 @click.option("--jobs", type=click.IntRange(min=1), help="本机并行读取的进程数（默认：CPU 核数）。")
@@ -377,7 +377,7 @@ def consolidate_command(sources, out: Path, date_from, date_to, as_json: bool, r
     各店的工单、服务记录、确认、调研、暂停与回访行按（门店，工单号）合并；损坏、版本不符、
     正在被 Excel 打开、门店重复或不是工作簿的文件逐个列出原因，其余照常汇总。
 
-    Example: aftersales consolidate 门店工作簿/ --out 总部汇总.xlsx --from 2026-09-01 --to 2026-09-30
+    示例：aftersales consolidate 门店工作簿/ --out 总部汇总.xlsx --from 2026-09-01 --to 2026-09-30
     """
     from macros.consolidate import consolidate
 
