@@ -34,6 +34,7 @@ from macros.summary import (
 )
 from workbook import ReportSheet
 from workbook import schema as S
+from workbook.hqbook import SETTINGS_SHEET
 from workbook.styles import Look
 
 OUTLIER_Z = 3.5
@@ -66,7 +67,6 @@ TARGET_NAMES = {  # label → 指标 on the KPI目标 sheet where the names diff
     "平均首次响应(小时)": "平均首次响应时长(小时)", "平均解决(小时)": "平均解决时长(小时)",
 }
 SHEET_NAMES = ("总部汇总", "门店对比", "试点对比", "区域监控")
-SETTINGS_SHEET = "汇总设置"
 WIDE = Look(color="595959", wrap=True)
 MOMENT = replace(CELL, numfmt="yyyy-mm-dd hh:mm")
 DAY = replace(CELL, numfmt="yyyy-mm-dd")

@@ -15,6 +15,8 @@ from typing import Sequence
 from workbook.changes import ReportSheet
 from workbook.styles import Look
 
+SETTINGS_SHEET = "汇总设置"  # the HQ workbook's own settings (门店工作簿位置, 统计开始/结束, 试点门店…)
+
 FONT = "等线"
 
 
@@ -96,8 +98,6 @@ def write_hq_sheets_to_book(book, sheets: Sequence[ReportSheet]) -> None:
 
 def read_hq_settings(book) -> dict[str, object]:
     """The 汇总设置 sheet of a live HQ workbook as {参数: 值} (empty when the sheet is missing)."""
-    from macros.hq import SETTINGS_SHEET
-
     names = [s.name for s in book.sheets]
     if SETTINGS_SHEET not in names:
         return {}
