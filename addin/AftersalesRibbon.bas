@@ -2,7 +2,7 @@ Attribute VB_Name = "AftersalesRibbon"
 ' Ribbon callbacks of the after-sales add-in (aftersales.xlam).
 '
 ' One Sub per button of ribbon.xml. Each runs, through xlwings' RunPython, the same Python
-' routine the command line runs (macros.ribbon.<function>, see macros.ribbon.BUTTONS); the
+' routine the command line runs (aftersales.ribbon.<function>, see aftersales.ribbon.BUTTONS); the
 ' routine acts on the active workbook. Keep this file ASCII: VBA stores source in the project's
 ' code page, so Chinese text belongs in ribbon.xml or in Python.
 Option Explicit
@@ -15,49 +15,49 @@ Sub OnRibbonLoad(ribbon As IRibbonUI)
 End Sub
 
 Sub OnDispatch(control As IRibbonControl)
-    RunPython "import macros.ribbon; macros.ribbon.dispatch()"
+    RunPython "import aftersales.ribbon; aftersales.ribbon.dispatch()"
 End Sub
 
 Sub OnRefreshAll(control As IRibbonControl)
-    RunPython "import macros.ribbon; macros.ribbon.refresh_all()"
+    RunPython "import aftersales.ribbon; aftersales.ribbon.refresh_all()"
 End Sub
 
 Sub OnRefreshKpi(control As IRibbonControl)
-    RunPython "import macros.ribbon; macros.ribbon.refresh_kpi()"
+    RunPython "import aftersales.ribbon; aftersales.ribbon.refresh_kpi()"
 End Sub
 
 Sub OnMonthlySummary(control As IRibbonControl)
-    RunPython "import macros.ribbon; macros.ribbon.monthly_summary()"
+    RunPython "import aftersales.ribbon; aftersales.ribbon.monthly_summary()"
 End Sub
 
 Sub OnCallbacks(control As IRibbonControl)
-    RunPython "import macros.ribbon; macros.ribbon.callbacks()"
+    RunPython "import aftersales.ribbon; aftersales.ribbon.callbacks()"
 End Sub
 
 Sub OnReportEvaluation(control As IRibbonControl)
-    RunPython "import macros.ribbon; macros.ribbon.report_evaluation()"
+    RunPython "import aftersales.ribbon; aftersales.ribbon.report_evaluation()"
 End Sub
 
 Sub OnReportMonthly(control As IRibbonControl)
-    RunPython "import macros.ribbon; macros.ribbon.report_monthly()"
+    RunPython "import aftersales.ribbon; aftersales.ribbon.report_monthly()"
 End Sub
 
 Sub OnReportChecklist(control As IRibbonControl)
-    RunPython "import macros.ribbon; macros.ribbon.report_checklist()"
+    RunPython "import aftersales.ribbon; aftersales.ribbon.report_checklist()"
 End Sub
 
 Sub OnStaffing(control As IRibbonControl)
-    RunPython "import macros.ribbon; macros.ribbon.staffing()"
+    RunPython "import aftersales.ribbon; aftersales.ribbon.staffing()"
 End Sub
 
 Sub OnNewWorkbook(control As IRibbonControl)
-    RunPython "import macros.ribbon; macros.ribbon.new_workbook()"
+    RunPython "import aftersales.ribbon; aftersales.ribbon.new_workbook()"
 End Sub
 
 Sub OnImportNotice(control As IRibbonControl)
-    RunPython "import macros.ribbon; macros.ribbon.import_holiday_notice()"
+    RunPython "import aftersales.ribbon; aftersales.ribbon.import_holiday_notice()"
 End Sub
 
 Sub OnConsolidate(control As IRibbonControl)
-    RunPython "import macros.ribbon; macros.ribbon.consolidate_hq()"
+    RunPython "import aftersales.ribbon; aftersales.ribbon.consolidate_hq()"
 End Sub

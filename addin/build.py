@@ -29,7 +29,7 @@ TEMPLATE_CONF_SHEET = "_myaddin.conf"
 
 
 class AddinSourceError(ValueError):
-    """The add-in's sources disagree with each other or with ``macros.ribbon.BUTTONS``."""
+    """The add-in's sources disagree with each other or with ``addin.ribbon.BUTTONS``."""
 
 
 class AddinBuildError(RuntimeError):

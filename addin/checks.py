@@ -16,7 +16,7 @@ relationships      the package links the workbook (officeDocument) and ``customU
                    links ``vbaProject.bin`` with the vbaProject type, every internal target exists
 customui_schema    customUI is well formed, in the 2006/01 namespace and valid against
                    ``addin/customui.xsd`` (structure, required attributes, unique ids)
-ribbon_buttons     one tab 售后服务 whose buttons are exactly ``macros.ribbon.BUTTONS`` (ids and
+ribbon_buttons     one tab 售后服务 whose buttons are exactly ``addin.ribbon.BUTTONS`` (ids and
                    labels), each with an icon, a screentip and a supertip
 vba_project        ``_VBA_PROJECT`` is 0x61CC / version 0xFFFF / 0x00 with no performance cache
                    (so Excel compiles from source), the project is named AfterSales and its
@@ -27,8 +27,8 @@ vba_modules        oletools' olevba reads back every module; the project has exa
                    header (see ``addin.vba``)
 ribbon_callbacks   every onAction/onLoad names a public Sub with the signature Office calls
                    (``control As IRibbonControl`` / ``ribbon As IRibbonUI``) in the built
-                   project, and each button's Sub runs ``macros.ribbon.<function>`` of its row
-entry_points       ``macros.ribbon`` defines every function the buttons call
+                   project, and each button's Sub runs ``aftersales.ribbon.<function>`` of its row
+entry_points       ``aftersales.ribbon`` defines every function the buttons call
 udf_wrappers       every UDF of the modules named in the settings sheet (UDF Modules) has an
                    up-to-date VBA wrapper, no wrapper is left for a UDF that is gone, and no
                    UDF or argument is named like a VBA keyword (the module would not compile)
@@ -49,6 +49,7 @@ import zlib
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from types import ModuleType
 from typing import Callable, Iterable, Literal
 
 from lxml import etree
@@ -87,8 +88,9 @@ class CheckSkipped(Exception):
 class _Addin:
     """The built file, read lazily: each check asks only for what it needs."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, entry: ModuleType | None = None) -> None:
         self.path = Path(path)
+        self.entry = entry  # the module the buttons' RunPython commands import, given by the caller
 
     @cached_property
     def parts(self) -> dict[str, bytes]:
@@ -272,7 +274,7 @@ def check_ribbon_buttons(addin: _Addin) -> str:
         raise CheckSkipped(f"not run: customUI is not well-formed ({error})") from None
     if problems:
         raise CheckFailed("; ".join(problems))
-    return f"tab {ribbon.TAB_LABEL} has the {len(ribbon.buttons(xml))} buttons of macros.ribbon.BUTTONS, each with icon and tips"
+    return f"tab {ribbon.TAB_LABEL} has the {len(ribbon.buttons(xml))} buttons of addin.ribbon.BUTTONS, each with icon and tips"
 
 
 def check_vba_project(addin: _Addin) -> str:
@@ -361,18 +363,22 @@ def check_ribbon_callbacks(addin: _Addin) -> str:
         raise CheckSkipped(f"not run: customUI is not well-formed ({error})") from None
     if problems:
         raise CheckFailed("; ".join(problems))
-    return f"all {count} callbacks resolve to Subs with Office's signature, each button runs its macros.ribbon function"
+    return f"all {count} callbacks resolve to Subs with Office's signature, each button runs its aftersales.ribbon function"
 
 
 def check_entry_points(addin: _Addin) -> str:
-    del addin  # this check is about the Python side the buttons call
-    import macros.ribbon
-
+    """The Python side the buttons call: ``addin.entry`` (``aftersales.ribbon``, passed in by the
+    command line, so that this package never imports the fronts that import it)."""
+    if addin.entry is None:
+        raise CheckSkipped(f"not run: no entry module given (aftersales check-addin checks {ribbon.ENTRY_MODULE})")
+    name = addin.entry.__name__
     table = ribbon.button_table()
-    missing = [f"{function} ({label})" for function, label in table.values() if not callable(getattr(macros.ribbon, function, None))]
+    missing = [f"{function} ({label})" for function, label in table.values() if not callable(getattr(addin.entry, function, None))]
     if missing:
-        raise CheckFailed(f"macros.ribbon does not define {', '.join(missing)}: those buttons would fail with AttributeError")
-    return f"macros.ribbon defines all {len(table)} button functions"
+        raise CheckFailed(f"{name} does not define {', '.join(missing)}: those buttons would fail with AttributeError")
+    if name != ribbon.ENTRY_MODULE:
+        raise CheckFailed(f"the buttons import {ribbon.ENTRY_MODULE}, not {name}")
+    return f"{name} defines all {len(table)} button functions"
 
 
 def check_udf_wrappers(addin: _Addin) -> str:
@@ -510,11 +516,13 @@ CHECKS: dict[str, Callable[[_Addin], str]] = {
 """Every check, by name, in the order :func:`check_addin` runs them."""
 
 
-def check_addin(path: Path, *, libreoffice: bool = True, only: Iterable[str] | None = None) -> list[CheckResult]:
+def check_addin(path: Path, *, libreoffice: bool = True, only: Iterable[str] | None = None,
+                entry: ModuleType | None = None) -> list[CheckResult]:
     """Check a built add-in file without Excel; returns one named pass/fail/skip result per check.
 
     ``libreoffice=False`` leaves out the LibreOffice import (a few seconds); ``only`` runs the
-    named checks alone. The add-in is good when no result has status "fail".
+    named checks alone; ``entry`` is the module the buttons call (``aftersales.ribbon``), without
+    which the entry_points check is skipped. The add-in is good when no result has status "fail".
 
     Example::
 
@@ -528,7 +536,7 @@ def check_addin(path: Path, *, libreoffice: bool = True, only: Iterable[str] | N
         raise ValueError(f"unknown checks {unknown} — known: {', '.join(CHECKS)}")
     if not libreoffice and only is None:
         names.remove("libreoffice")
-    addin = _Addin(Path(path))
+    addin = _Addin(Path(path), entry)
     results = []
     for name in names:
         try:

@@ -18,7 +18,27 @@ CUSTOMUI_NS = "http://schemas.microsoft.com/office/2006/01/customui"
 TAB_LABEL = "售后服务"
 
 ButtonTable = Mapping[str, tuple[str, str]]
-"""Button id → (function name in ``macros.ribbon``, Chinese label): ``macros.ribbon.BUTTONS``."""
+"""Button id → (function name in ``aftersales.ribbon``, Chinese label)."""
+
+ENTRY_MODULE = "aftersales.ribbon"
+"""The Python module every button's RunPython command imports (``addin.vba``)."""
+
+# The buttons of the 售后服务 tab. The add-in build and its checks read this table, and check-addin
+# confirms that ENTRY_MODULE defines each function, so a button and its entry point cannot drift.
+BUTTONS: dict[str, tuple[str, str]] = {
+    "Dispatch": ("dispatch", "派单"),
+    "RefreshAll": ("refresh_all", "全部刷新"),
+    "RefreshKpi": ("refresh_kpi", "刷新KPI"),
+    "MonthlySummary": ("monthly_summary", "月度汇总"),
+    "Callbacks": ("callbacks", "回访任务"),
+    "ReportEvaluation": ("report_evaluation", "评估报告"),
+    "ReportMonthly": ("report_monthly", "月度报告"),
+    "ReportChecklist": ("report_checklist", "检查报告"),
+    "Staffing": ("staffing", "人员配置"),
+    "NewWorkbook": ("new_workbook", "新建工作簿"),
+    "ImportNotice": ("import_holiday_notice", "导入放假通知"),
+    "Consolidate": ("consolidate_hq", "总部汇总"),
+}
 
 
 def ribbon_xml() -> bytes:
@@ -27,10 +47,8 @@ def ribbon_xml() -> bytes:
 
 
 def button_table() -> ButtonTable:
-    """``macros.ribbon.BUTTONS``, read when called (it is owned by ``macros``)."""
-    import macros.ribbon
-
-    return macros.ribbon.BUTTONS
+    """``BUTTONS``, read when called (tests replace it)."""
+    return BUTTONS
 
 
 def schema() -> etree.XMLSchema:
@@ -90,7 +108,7 @@ def buttons(xml: bytes) -> list[RibbonButton]:
 
 
 def button_problems(xml: bytes, table: ButtonTable | None = None) -> list[str]:
-    """Where the ribbon's tab and buttons differ from ``macros.ribbon.BUTTONS`` ([] if they agree)."""
+    """Where the ribbon's tab and buttons differ from ``addin.ribbon.BUTTONS`` ([] if they agree)."""
     table = button_table() if table is None else table
     root = parse(xml)
     problems: list[str] = []
@@ -102,13 +120,13 @@ def button_problems(xml: bytes, table: ButtonTable | None = None) -> list[str]:
         button = found.get(button_id)
         if button is None:
             problems.append(
-                f"button {button_id!r} ({label}) of macros.ribbon.BUTTONS is missing from the ribbon — "
+                f"button {button_id!r} ({label}) of addin.ribbon.BUTTONS is missing from the ribbon — "
                 f'add <button id="{button_id}" label="{label}" onAction="{vba.RIBBON_MODULE}.On{button_id}" .../>'
             )
         elif button.label != label:
-            problems.append(f"button {button_id!r} is labelled {button.label!r}; macros.ribbon.BUTTONS says {label!r}")
+            problems.append(f"button {button_id!r} is labelled {button.label!r}; addin.ribbon.BUTTONS says {label!r}")
     for button_id in found.keys() - table.keys():
-        problems.append(f"button {button_id!r} is on the ribbon but not in macros.ribbon.BUTTONS — remove it or add it there")
+        problems.append(f"button {button_id!r} is on the ribbon but not in addin.ribbon.BUTTONS — remove it or add it there")
     for button in found.values():
         missing = [name for name in ("image_mso", "screentip", "supertip") if not getattr(button, name)]
         if missing:
@@ -149,7 +167,7 @@ def callback_problems(xml: bytes, modules: Mapping[str, str], table: ButtonTable
     """Why a ribbon callback would not run its button's routine, given the VBA ``modules`` (name → source).
 
     Each callback must name a public Sub with Office's callback signature; each button's Sub must
-    run ``macros.ribbon.<function>`` of its row in the button table, through RunPython.
+    run ``aftersales.ribbon.<function>`` of its row in the button table, through RunPython.
     """
     table = button_table() if table is None else table
     by_name = {name.lower(): (name, source) for name, source in modules.items()}

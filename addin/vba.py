@@ -197,8 +197,8 @@ def run_python_commands(body: str) -> list[str]:
 
 
 def ribbon_command(function: str) -> str:
-    """The RunPython command of a ribbon button that calls ``macros.ribbon.<function>``."""
-    return f"import macros.ribbon; macros.ribbon.{function}()"
+    """The RunPython command of a ribbon button that calls ``aftersales.ribbon.<function>``."""
+    return f"import aftersales.ribbon; aftersales.ribbon.{function}()"
 
 
 # --- the VBA project name, stored twice ([MS-OVBA] 2.3.1.1 PROJECT stream, 2.3.4.2.1.6 PROJECTNAME)

@@ -67,7 +67,7 @@ def run_python(code: str, *args: str) -> dict:
 def bench(tickets: int, folder: Path) -> dict:
     folder.mkdir(parents=True, exist_ok=True)
     t = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "macros.cli", "demo", "--out", str(folder), "--tickets", str(tickets),
+    subprocess.run([sys.executable, "-m", "aftersales.cli", "demo", "--out", str(folder), "--tickets", str(tickets),
                     "--now", DEMO_NOW], check=True, capture_output=True)
     demo_seconds = time.perf_counter() - t
     book = folder / "售后服务示例.xlsx"

@@ -61,7 +61,7 @@ def temp_files(folder: Path) -> list[Path]:
 
 
 def cli(command: str, path: Path) -> list[str]:
-    return [sys.executable, "-m", "macros.cli", command, str(path), "--now", NOW_TEXT]
+    return [sys.executable, "-m", "aftersales.cli", command, str(path), "--now", NOW_TEXT]
 
 
 @dataclass

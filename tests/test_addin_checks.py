@@ -15,7 +15,8 @@ from typing import Callable
 
 import pytest
 
-import macros.ribbon
+import addin.ribbon
+import aftersales.ribbon
 from addin import checks, package, vba
 from addin.build import build_addin
 from addin.checks import check_addin
@@ -65,10 +66,10 @@ def udf_path(tmp_path_factory, monkeypatch):
 
 @pytest.fixture
 def ribbon_functions(monkeypatch):
-    """Stand-ins for macros.ribbon functions that do not exist yet (they are written in another issue)."""
-    for function, _ in macros.ribbon.BUTTONS.values():
-        if not callable(getattr(macros.ribbon, function, None)):
-            monkeypatch.setattr(macros.ribbon, function, lambda: None, raising=False)
+    """Stand-ins for aftersales.ribbon functions that do not exist yet (they are written in another issue)."""
+    for function, _ in addin.ribbon.BUTTONS.values():
+        if not callable(getattr(aftersales.ribbon, function, None)):
+            monkeypatch.setattr(aftersales.ribbon, function, lambda: None, raising=False)
 
 
 @pytest.fixture
@@ -237,14 +238,14 @@ BREAKS = {
     "button label not the table's": (
         replace_text(package.CUSTOMUI_PART, 'label="派单"', 'label="分派"'),
         "ribbon_buttons",
-        "button 'Dispatch' is labelled '分派'; macros.ribbon.BUTTONS says '派单'",
+        "button 'Dispatch' is labelled '分派'; addin.ribbon.BUTTONS says '派单'",
     ),
     "button missing from the ribbon": (
         lambda path: rewrite_part(
             path, package.CUSTOMUI_PART, lambda d: re.sub(rb'<button id="NewWorkbook".*?/>', b"", d, flags=re.S)
         ),
         "ribbon_buttons",
-        "button 'NewWorkbook' (新建工作簿) of macros.ribbon.BUTTONS is missing from the ribbon",
+        "button 'NewWorkbook' (新建工作簿) of addin.ribbon.BUTTONS is missing from the ribbon",
     ),
     "compiled VBA project (version 0x00B5)": (
         vba_streams(compiled_vba_project),
@@ -282,9 +283,9 @@ BREAKS = {
         "AftersalesRibbon.OnDispatch is declared `Sub OnDispatch()`; Office calls `Sub OnDispatch(control As IRibbonControl)`",
     ),
     "Sub runs another routine": (
-        edit_module(vba.RIBBON_MODULE, lambda s: s.replace("macros.ribbon.dispatch()", "macros.ribbon.refresh_all()")),
+        edit_module(vba.RIBBON_MODULE, lambda s: s.replace("aftersales.ribbon.dispatch()", "aftersales.ribbon.refresh_all()")),
         "ribbon_callbacks",
-        "expected RunPython 'import macros.ribbon; macros.ribbon.dispatch()'",
+        "expected RunPython 'import aftersales.ribbon; aftersales.ribbon.dispatch()'",
     ),
     "settings sheet under the template's name": (
         replace_text(package.WORKBOOK_PART, 'name="aftersales.conf"', 'name="_myaddin.conf"'),
@@ -305,7 +306,7 @@ BREAKS = {
 
 
 def test_a_fresh_build_passes_every_check(good_addin, udf_path, ribbon_functions):
-    results = check_addin(good_addin, libreoffice=False)
+    results = check_addin(good_addin, libreoffice=False, entry=aftersales.ribbon)
     assert [r.name for r in results] == [name for name in checks.CHECKS if name != "libreoffice"]
     assert [str(r) for r in results if r.status != "pass"] == []
 
@@ -349,11 +350,11 @@ def test_a_wrapper_whose_udf_gained_an_argument_is_out_of_date(addin_copy, udf_p
 
 
 def test_a_button_whose_python_function_does_not_exist_fails_entry_points(addin_copy, ribbon_functions, monkeypatch):
-    assert check_addin(addin_copy, only=["entry_points"])[0].status == "pass"
-    monkeypatch.delattr(macros.ribbon, "monthly_summary")
-    [result] = check_addin(addin_copy, only=["entry_points"])
+    assert check_addin(addin_copy, only=["entry_points"], entry=aftersales.ribbon)[0].status == "pass"
+    monkeypatch.delattr(aftersales.ribbon, "monthly_summary")
+    [result] = check_addin(addin_copy, only=["entry_points"], entry=aftersales.ribbon)
     assert result.status == "fail"
-    assert "macros.ribbon does not define monthly_summary (月度汇总)" in result.message
+    assert "aftersales.ribbon does not define monthly_summary (月度汇总)" in result.message
 
 
 def test_checks_that_cannot_run_on_an_unreadable_file_are_skipped_not_passed(addin_copy):

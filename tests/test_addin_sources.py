@@ -1,4 +1,4 @@
-"""The add-in's committed sources (ribbon.xml, *.bas) agree with each other and with macros.ribbon.BUTTONS.
+"""The add-in's committed sources (ribbon.xml, *.bas) agree with each other and with addin.ribbon.BUTTONS.
 
 These tests need no build: they fail as soon as someone changes the button table, the ribbon or
 the VBA without the others.
@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-import macros.ribbon
+import addin.ribbon
+import aftersales.ribbon
 from addin import build, ribbon, vba
 
 
@@ -19,7 +20,7 @@ def test_committed_sources_agree_with_the_button_table():
 def test_the_ribbon_has_one_tab_with_every_button_of_the_table_in_chinese():
     buttons = {b.id: b for b in ribbon.buttons(ribbon.ribbon_xml())}
     assert {b_id: b.label for b_id, b in buttons.items()} == {
-        b_id: label for b_id, (_, label) in macros.ribbon.BUTTONS.items()
+        b_id: label for b_id, (_, label) in addin.ribbon.BUTTONS.items()
     }
     for button in buttons.values():
         assert button.image_mso and button.screentip and button.supertip
@@ -30,31 +31,31 @@ def test_the_ribbon_has_one_tab_with_every_button_of_the_table_in_chinese():
 def test_each_button_sub_runs_the_routine_the_cli_runs():
     source = vba.bas_sources()[vba.RIBBON_MODULE]
     subs = vba.procedures(source)
-    for button_id, (function, _) in macros.ribbon.BUTTONS.items():
+    for button_id, (function, _) in addin.ribbon.BUTTONS.items():
         sub = subs[f"on{button_id}".lower()]
         assert sub.parameters == ("control As IRibbonControl",)
-        assert vba.run_python_commands(sub.body) == [f"import macros.ribbon; macros.ribbon.{function}()"]
+        assert vba.run_python_commands(sub.body) == [f"import aftersales.ribbon; aftersales.ribbon.{function}()"]
 
 
 def test_a_button_added_to_the_table_but_not_to_the_ribbon_stops_the_build(monkeypatch):
-    monkeypatch.setattr(macros.ribbon, "BUTTONS", {**macros.ribbon.BUTTONS, "Escalate": ("escalate", "升级清单")})
-    with pytest.raises(build.AddinSourceError, match=r"button 'Escalate' \(升级清单\) of macros.ribbon.BUTTONS is missing from the ribbon"):
+    monkeypatch.setattr(addin.ribbon, "BUTTONS", {**addin.ribbon.BUTTONS, "Escalate": ("escalate", "升级清单")})
+    with pytest.raises(build.AddinSourceError, match=r"button 'Escalate' \(升级清单\) of addin.ribbon.BUTTONS is missing from the ribbon"):
         build.validate_sources()
 
 
 def test_a_label_changed_in_the_table_stops_the_build(monkeypatch):
-    table = dict(macros.ribbon.BUTTONS)
+    table = dict(addin.ribbon.BUTTONS)
     table["Dispatch"] = ("dispatch", "分派工单")
-    monkeypatch.setattr(macros.ribbon, "BUTTONS", table)
-    with pytest.raises(build.AddinSourceError, match="button 'Dispatch' is labelled '派单'; macros.ribbon.BUTTONS says '分派工单'"):
+    monkeypatch.setattr(addin.ribbon, "BUTTONS", table)
+    with pytest.raises(build.AddinSourceError, match="button 'Dispatch' is labelled '派单'; addin.ribbon.BUTTONS says '分派工单'"):
         build.validate_sources()
 
 
 def test_a_function_renamed_in_the_table_stops_the_build(monkeypatch):
-    table = dict(macros.ribbon.BUTTONS)
+    table = dict(addin.ribbon.BUTTONS)
     table["RefreshKpi"] = ("refresh_kpis", "刷新KPI")
-    monkeypatch.setattr(macros.ribbon, "BUTTONS", table)
-    with pytest.raises(build.AddinSourceError, match=r"expected RunPython 'import macros.ribbon; macros.ribbon.refresh_kpis\(\)'"):
+    monkeypatch.setattr(addin.ribbon, "BUTTONS", table)
+    with pytest.raises(build.AddinSourceError, match=r"expected RunPython 'import aftersales.ribbon; aftersales.ribbon.refresh_kpis\(\)'"):
         build.validate_sources()
 
 

@@ -19,7 +19,7 @@ import pytest
 from click.testing import CliRunner
 
 from macros.calendar_year import chinesecalendar_days, holidays_days, next_year_reminder
-from macros.cli import main
+from aftersales.cli import main
 from macros.settings import Settings
 from tests import fakexw
 from tests.test_udfs_notice import LATER_NOTICES, NOTICES, days_of
@@ -266,7 +266,7 @@ def test_the_holidays_package_2027_is_an_estimate_and_is_refused():
 
 # ---- the ribbon button ----------------------------------------------------------------------------
 def test_the_ribbon_button_imports_a_notice_pasted_into_cells(book, monkeypatch):
-    from macros import ribbon
+    from aftersales import ribbon
 
     xl = fakexw.Book(book)
     ws = xl.wb.create_sheet("粘贴")
@@ -284,7 +284,7 @@ def test_the_ribbon_button_imports_a_notice_pasted_into_cells(book, monkeypatch)
 
 
 def test_the_ribbon_button_names_an_unreadable_notice_and_changes_nothing(book, monkeypatch):
-    from macros import ribbon
+    from aftersales import ribbon
 
     xl = fakexw.Book(book)
     ws = xl.wb[S.KPI_BOARD.name]

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from macros.cli import main
+from aftersales.cli import main
 from workbook import read_file
 
 

@@ -262,7 +262,7 @@ def test_libreoffice_opens_the_hq_workbook_and_shows_the_store_comparison(chain,
 
 # ---- the ribbon button of an HQ workbook ---------------------------------------------------------
 def test_the_hq_ribbon_button_rewrites_the_hq_sheets_of_the_open_workbook(tmp_path, monkeypatch):
-    from macros import ribbon
+    from aftersales import ribbon
     from macros.consolidate import consolidate
     from tests import fakexw
     from tests.test_consolidate_dask import _stores

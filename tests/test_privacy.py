@@ -18,7 +18,7 @@ import pytest
 from click.testing import CliRunner
 
 from macros import refresh
-from macros.cli import main
+from aftersales.cli import main
 from tests.bookmaker import ROSTER, make_book
 from workbook import read_file
 from workbook import schema as S

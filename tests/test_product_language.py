@@ -59,7 +59,7 @@ def test_no_report_carries_an_internal_label(demo_template, tmp_path, kind):
 def _cli(*args) -> str:
     from click.testing import CliRunner
 
-    from macros.cli import main
+    from aftersales.cli import main
 
     result = CliRunner().invoke(main, list(args), prog_name="aftersales")
     assert result.exit_code == 0, result.output
@@ -71,7 +71,7 @@ def _has_chinese(text: str) -> bool:
 
 
 def test_the_help_is_in_chinese_with_the_english_command_names_kept():
-    from macros.cli import main
+    from aftersales.cli import main
 
     page = _cli("--help")
     assert page.startswith("用法：aftersales [选项] 命令 [参数]...")

@@ -20,7 +20,7 @@ from click.testing import CliRunner
 
 from benchmarks.stress_crash import sheet_data
 from macros import refresh
-from macros.cli import main
+from aftersales.cli import main
 from workbook import open_workbook, read_file
 from workbook.errors import WorkbookChanged
 from workbook.store import backups_of
@@ -31,7 +31,7 @@ NOW_TEXT = NOW.strftime("%Y-%m-%d %H:%M")
 
 
 def _cli(command: str, path) -> list[str]:
-    return [sys.executable, "-m", "macros.cli", command, str(path), "--now", NOW_TEXT]
+    return [sys.executable, "-m", "aftersales.cli", command, str(path), "--now", NOW_TEXT]
 
 
 @pytest.mark.slow

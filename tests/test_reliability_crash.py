@@ -22,7 +22,7 @@ from click.testing import CliRunner
 
 from benchmarks import stress_crash
 from macros import refresh
-from macros.cli import main
+from aftersales.cli import main
 from workbook import read_file
 from workbook.errors import WriteFailed
 from workbook.store import backups_of, remove_stale_temps
@@ -128,7 +128,7 @@ def test_a_file_size_limit_makes_the_write_fail_cleanly(demo_book):
     """RLIMIT_FSIZE (ulimit -f) is a real write failure, no mocks: the new file cannot be written."""
     original = demo_book.read_bytes()
     limit = len(original) // 2
-    proc = subprocess.run([sys.executable, "-m", "macros.cli", "dispatch", str(demo_book), "--now", NOW_TEXT],
+    proc = subprocess.run([sys.executable, "-m", "aftersales.cli", "dispatch", str(demo_book), "--now", NOW_TEXT],
                           capture_output=True, text=True, timeout=120, preexec_fn=_limit_file_size(limit))
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "文件超出系统允许的大小" in proc.stderr and "原文件未被修改" in proc.stderr

@@ -340,7 +340,7 @@ def test_a_live_excel_book_gives_the_same_report_as_its_file(demo_reports, demo_
 
 
 def test_the_ribbon_button_writes_the_report_next_to_the_calling_book(demo_template, tmp_path, monkeypatch):
-    import macros.ribbon as ribbon
+    import aftersales.ribbon as ribbon
     from tests import fakexw
 
     book_path = tmp_path / "demo.xlsx"
@@ -360,7 +360,7 @@ def test_the_ribbon_button_writes_the_report_next_to_the_calling_book(demo_templ
 def test_the_cli_report_command_writes_the_file(new_book, tmp_path):
     from click.testing import CliRunner
 
-    from macros.cli import main
+    from aftersales.cli import main
 
     out = tmp_path / "评估报告.html"
     result = CliRunner().invoke(main, ["report", str(new_book), "--kind", "evaluation", "--out", str(out),

@@ -40,7 +40,7 @@ def test_same_scenario_same_workbook_both_ways(demo_book, tmp_path, routines):
 
 
 def test_ribbon_button_acts_on_the_calling_book(demo_book, monkeypatch):
-    import macros.ribbon as ribbon
+    import aftersales.ribbon as ribbon
 
     book = fakexw.Book(demo_book)
     fakexw.set_mock_caller(book)

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from macros.cli import main
+from aftersales.cli import main
 from workbook import ChangeSet, open_workbook
 from workbook.errors import FolderNotWritable, WorkbookOpenInExcel, WorkbookReadOnly
 from workbook.officelocks import find_office_lock, parse_libreoffice_lock, parse_owner_file

@@ -2,31 +2,16 @@
 
 Each function acts on the workbook that called it (``xw.Book.caller()``, looked up inside the
 function, never at import time) and delegates to the same routine the CLI runs. The VBA side
-(``addin/*.bas``) calls them as ``RunPython "import macros.ribbon; macros.ribbon.<name>()"``.
+(``addin/*.bas``) calls them as ``RunPython "import aftersales.ribbon; aftersales.ribbon.<name>()"``;
+the button table (id → function, label) is the add-in's, ``addin.ribbon.BUTTONS``.
 """
 
 from __future__ import annotations
 
-# Button id → (function name, Chinese label). The add-in build and its checks read this table,
-# so a button and its Python entry point cannot drift apart.
-BUTTONS: dict[str, tuple[str, str]] = {
-    "Dispatch": ("dispatch", "派单"),
-    "RefreshAll": ("refresh_all", "全部刷新"),
-    "RefreshKpi": ("refresh_kpi", "刷新KPI"),
-    "MonthlySummary": ("monthly_summary", "月度汇总"),
-    "Callbacks": ("callbacks", "回访任务"),
-    "ReportEvaluation": ("report_evaluation", "评估报告"),
-    "ReportMonthly": ("report_monthly", "月度报告"),
-    "ReportChecklist": ("report_checklist", "检查报告"),
-    "Staffing": ("staffing", "人员配置"),
-    "NewWorkbook": ("new_workbook", "新建工作簿"),
-    "ImportNotice": ("import_holiday_notice", "导入放假通知"),
-    "Consolidate": ("consolidate_hq", "总部汇总"),
-}
 
-import datetime as dt  # noqa: E402
-from pathlib import Path  # noqa: E402
-from typing import Callable  # noqa: E402
+import datetime as dt
+from pathlib import Path
+from typing import Callable
 
 TITLE = "售后服务"
 

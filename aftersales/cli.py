@@ -138,7 +138,7 @@ def demo_command(out_dir: Path, seed: int, tickets: int, now_text: str | None) -
 
     示例：aftersales demo --out out --seed 1 --tickets 2000
     """
-    from macros.demo import run_demo
+    from aftersales.demo import run_demo
     from workbook.sample import DEMO_NOW
 
     now = _parse_now(now_text) if now_text else DEMO_NOW
@@ -519,10 +519,11 @@ def check_addin_command(xlam: Path) -> None:
 
     示例：aftersales check-addin dist/aftersales.xlam
     """
+    import aftersales.ribbon
     from addin.checks import check_addin
 
     marks = {"pass": "通过", "fail": "失败", "skip": "跳过"}
-    results = check_addin(xlam)
+    results = check_addin(xlam, entry=aftersales.ribbon)
     for result in results:
         _echo(f"[{marks.get(result.status, result.status)}] {result.name}：{result.message}")
     if not all(result.ok for result in results):
@@ -543,7 +544,7 @@ def install_addin_command(target: Path | None, dry_run: bool) -> None:
     _echo(str(install_addin(target, dry_run=dry_run)))
 
 
-def run() -> None:  # pragma: no cover - console entry point for `python -m macros.cli`
+def run() -> None:  # pragma: no cover - console entry point for `python -m aftersales.cli`
     sys.exit(main())
 
 
