@@ -54,7 +54,8 @@ from udfs.calendar import BusinessCalendar
 from udfs.errors import CalendarError, UdfError, show
 from workbook import Problem
 from workbook import schema as S
-from workbook.problems import ERROR, WARNING
+from workbook.formulas import this_row, typed_over
+from workbook.problems import ERROR, NOTICE, WARNING
 
 PAINS, PILOT, TRAINING = S.PAIN_POINTS.name, S.PILOT_LOG.name, S.TRAINING.name
 ROLLOUT, MONITOR, COLLAB = S.ROLLOUT.name, S.DAILY_MONITOR.name, S.COLLAB_ISSUES.name
@@ -81,10 +82,18 @@ MISSING_OWNER = "不合格项须指定整改责任人和整改期限"
 
 @dataclass(frozen=True)
 class Measurement:
-    """What an automatic checklist row measured: 实测值 text and the verdict (None: cannot judge)."""
+    """What an automatic checklist row measured: 实测值 text and the verdict (None: cannot judge).
+
+    ``value`` ``compare`` ``target`` is the comparison the verdict comes from, written to 判定值 and
+    目标值 so that 检查结果 can be the formula CHECK_THRESHOLD(判定值, 目标值, compare):
+    threshold_verdict(value, target, compare) == verdict always (value is None when verdict is).
+    """
 
     text: str
     verdict: str | None = None
+    value: float | None = None
+    target: float | None = None
+    compare: str = "≥"
 
 
 # ============================================================================================
@@ -284,7 +293,7 @@ def measure_training(training: pd.DataFrame) -> Measurement:
             f"首次合格率 {_percent(passed_first.sum() / total)}")
     if unassessed.any():
         text += f"，未考核 {unassessed.sum()} 人"
-    return Measurement(text, C.threshold_verdict(rate, TRAINING_PASS_RATE))
+    return Measurement(text, C.threshold_verdict(rate, TRAINING_PASS_RATE), float(rate), TRAINING_PASS_RATE)
 
 
 def measure_pilot(pilot: pd.DataFrame, required: float = PILOT_IMPROVEMENT) -> Measurement:
@@ -304,7 +313,7 @@ def measure_pilot(pilot: pd.DataFrame, required: float = PILOT_IMPROVEMENT) -> M
     gain = C.improvement_of(before, after, C.INCREASE, C.RELATIVE)
     points = C.improvement_of(before, after, C.INCREASE, C.POINTS)
     text += f"，相对{_change(gain, '提升', '下降')}（{points:+.1f} 个百分点）"
-    return Measurement(text, C.improvement_verdict(before, after, required, C.INCREASE, C.RELATIVE))
+    return Measurement(text, C.improvement_verdict(before, after, required, C.INCREASE, C.RELATIVE), gain, required)
 
 
 def monitoring_span(rollout: pd.DataFrame, today: dt.date) -> Period | None:
@@ -336,6 +345,7 @@ def measure_rollout(rollout: pd.DataFrame, monitor: pd.DataFrame, *, now: dt.dat
     today = now.date()
     parts: list[str] = []
     failed = unknown = False
+    shortfalls = 0  # 判定值: batches unclear or late, days without a report, anomalies answered late
 
     if rollout.empty:
         parts.append("无推广批次")
@@ -355,6 +365,7 @@ def measure_rollout(rollout: pd.DataFrame, monitor: pd.DataFrame, *, now: dt.dat
             parts.append(f"{states.isna().sum()}批日期有误")
             unknown = True
         failed |= bool(unclear.any() or (states == C.DELAYED).any())
+        shortfalls += int(unclear.sum()) + int((states == C.DELAYED).sum())
 
         span = monitoring_span(rollout, today)
         if span is not None:
@@ -362,6 +373,7 @@ def measure_rollout(rollout: pd.DataFrame, monitor: pd.DataFrame, *, now: dt.dat
                 missing = missing_report_days(monitor, span, calendar)
                 parts.append(f"日报缺{len(missing)}天" + (f"（如 {missing[0]:%m-%d}）" if missing else ""))
                 failed |= bool(missing)
+                shortfalls += len(missing)
             except CalendarError as error:
                 parts.append(f"日报完整性无法核对：{error}")
                 unknown = True
@@ -381,9 +393,10 @@ def measure_rollout(rollout: pd.DataFrame, monitor: pd.DataFrame, *, now: dt.dat
             unknown = True
         parts.append(text)
         failed |= bool(late)
+        shortfalls += int(late)
 
     verdict = C.FAIL if failed else (None if unknown else C.PASS)
-    return Measurement("；".join(parts), verdict)
+    return Measurement("；".join(parts), verdict, None if verdict is None else float(shortfalls), 0.0, "≤")
 
 
 def _period_problem(name: str, period: Period | None) -> str | None:
@@ -422,7 +435,7 @@ def measure_complaint_response(tickets: pd.DataFrame, baseline: Period | None, e
         return Measurement(text + "，基线为 0 无法计算缩短比例")
     gain = C.improvement_of(old, new, C.DECREASE, C.RELATIVE)
     text += "，" + _change(gain, "缩短", "延长")
-    return Measurement(text, C.improvement_verdict(old, new, required, C.DECREASE, C.RELATIVE))
+    return Measurement(text, C.improvement_verdict(old, new, required, C.DECREASE, C.RELATIVE), gain, required)
 
 
 def first_contact_resolution(tickets: pd.DataFrame, services: pd.DataFrame, period: Period) -> tuple[int, int]:
@@ -443,7 +456,7 @@ def measure_first_contact_resolution(tickets: pd.DataFrame, services: pd.DataFra
         return Measurement("评估期无已完成工单")
     rate = solved / total
     return Measurement(f"评估期已完成 {total} 单，一次解决 {solved} 单（{_percent(rate)}）",
-                       C.threshold_verdict(rate, target))
+                       C.threshold_verdict(rate, target), rate, target)
 
 
 def csat_rate(surveys: pd.DataFrame, period: Period, threshold: float) -> tuple[int, float | None]:
@@ -469,7 +482,7 @@ def measure_csat(surveys: pd.DataFrame, baseline: Period | None, evaluation: Per
     points = C.improvement_of(before, after, C.INCREASE, C.POINTS)
     text = (f"基线 {_percent(before)}（{before_n}份）→ 评估 {_percent(after)}（{after_n}份），"
             + _change(points, "提升", "下降", percent=False))
-    return Measurement(text, C.improvement_verdict(before, after, required, C.INCREASE, C.POINTS))
+    return Measurement(text, C.improvement_verdict(before, after, required, C.INCREASE, C.POINTS), points, required)
 
 
 def measure_collaboration(collab: pd.DataFrame, today: dt.date, calendar: BusinessCalendar) -> Measurement:
@@ -495,7 +508,9 @@ def measure_collaboration(collab: pd.DataFrame, today: dt.date, calendar: Busine
         verdict = None  # a bad row, or nothing resolved yet: too early to say
     else:
         verdict = C.PASS
-    return Measurement("，".join(parts), verdict)
+    # 判定值: problems not solved within the limit (late or overdue); none allowed.
+    failing = None if verdict is None else float(late + open_late)
+    return Measurement("，".join(parts), verdict, failing, 0.0, "≤")
 
 
 def sample_months(evaluation: Period | None, today: dt.date) -> list[pd.Period]:
@@ -536,8 +551,8 @@ def measure_survey_sample(tickets: pd.DataFrame, surveys: pd.DataFrame, evaluati
     text = "；".join(f"{m.strftime('%Y-%m')} {_percent(rate)}（{s}/{c}）" for m, s, c, rate in shown)
     if len(results) > 3:
         text = f"{len(results)}个月中最低：" + text
-    verdicts = [C.threshold_verdict(rate, target) for *_, rate in results]
-    return Measurement(text, C.FAIL if C.FAIL in verdicts else C.PASS)
+    lowest = min(rate for *_, rate in results)  # every month must reach the target: the lowest decides
+    return Measurement(text, C.threshold_verdict(lowest, target), lowest, target)
 
 
 # ============================================================================================
@@ -634,9 +649,15 @@ def checklist_step(work: Work) -> None:
         work.lines.append(f"执行检查表：工作簿中没有「{CHECKLIST}」表，已跳过")
         return
     checks = work.frame(CHECKLIST)
+    data = work.snapshot[CHECKLIST]
+    # The formulas read 判定值, 目标值 and 状态日期; a workbook made before those columns keeps
+    # plain values (it reads and refreshes as before).
+    live = all(h in data.columns for h in LIVE_COLUMNS)
+    typed = {h: typed_over(data, h) for h in ("检查结果", "整改状态")} if live else {}
     periods = Periods.of(work)
     measured: dict[str, Measurement] = {}
     verdicts: list[str | None] = []
+    verdict_formulas: dict[int, str] = {}
     for row, item, mode in zip(checks.index, checks["检查项"], checks["判定方式"]):
         key = item_key(item)
         measure = MEASURES.get(key)
@@ -644,6 +665,9 @@ def checklist_step(work: Work) -> None:
             measured[key] = measure(work, periods)
         measurement = measured.get(key)
         checks.at[row, "实测值"] = measurement.text if measurement else None
+        if live:
+            checks.at[row, "判定值"] = measurement.value if measurement else None
+            checks.at[row, "目标值"] = measurement.target if measurement else None
         if mode != AUTOMATIC:
             continue
         if measurement is None:
@@ -651,12 +675,58 @@ def checklist_step(work: Work) -> None:
                                          "判定方式为「自动」，但该检查项没有自动判定规则 — 请改为「人工」由检查人判定",
                                          WARNING))
             continue
+        if live and int(row) in typed["检查结果"]:
+            work.problems.append(_typed_over_notice(row, "检查结果", checks.at[row, "检查结果"]))
+            verdicts.append(checks.at[row, "检查结果"])
+            continue
         checks.at[row, "检查结果"] = measurement.verdict
+        if live:
+            verdict_formulas[int(row)] = verdict_formula(measurement.compare)
         verdicts.append(measurement.verdict)
-    states = rectification_states(checks, work.now.date(), work.problems)
+    today = work.now.date()
+    if live:
+        checks["状态日期"] = pd.Timestamp(today)
+    states = rectification_states(checks, today, work.problems)
+    for row in typed.get("整改状态", ()):
+        work.problems.append(_typed_over_notice(row, "整改状态", checks.at[row, "整改状态"]))
+        states[row] = checks.at[row, "整改状态"]
     checks["整改状态"] = states
+    if live:
+        # Live in Windows Excel: the verdicts and statuses are UDF formulas over the cells above,
+        # written with the values just computed (what every other program shows).
+        work.decide_formulas(CHECKLIST, "检查结果", verdict_formulas)
+        work.decide_formulas(CHECKLIST, "整改状态", {int(row): STATUS_FORMULA for row in checks.index
+                                                 if int(row) not in typed["整改状态"]})
     work.problems += unassigned_failures(checks)
     work.lines.append(_checklist_line(verdicts, states))
+
+
+LIVE_COLUMNS = ("判定值", "目标值", "状态日期")
+
+
+def _typed_over_notice(row, header: str, value) -> Problem:
+    return Problem(CHECKLIST, int(row), header, value,
+                   "此格原为程序公式，现为手工填写的值，程序不覆盖 — 如需恢复自动计算，请清空该单元格后点「全部刷新」",
+                   NOTICE)
+
+
+def _here(header: str) -> str:
+    return this_row(S.CHECKLIST.table, header)
+
+
+# The blank results come from a native IF, not from the UDF: a program that recalculates a
+# formula whose stored result is empty text (LibreOffice does, on open) then shows a blank, not
+# #NAME?, and the UDF is not called for rows with nothing to judge.
+def verdict_formula(compare: str) -> str:
+    """检查结果 of an automatic row: CHECK_THRESHOLD(判定值, 目标值, compare); blank without 判定值."""
+    value = _here("判定值")
+    return f'IF({value}="","",CHECK_THRESHOLD({value},{_here("目标值")},"{compare}"))'
+
+
+# 整改状态 of every row, as of 状态日期 (stamped by the routine: no volatile TODAY()); blank
+# unless 检查结果 is 不合格 (udfs.checklist.rectification_state).
+STATUS_FORMULA = (f'IF({_here("检查结果")}<>"{C.FAIL}","",RECTIFICATION_STATUS(' + ",".join(_here(h) for h in (
+    "检查结果", "整改期限", "整改措施", "整改完成日期", "整改结果验证", "状态日期")) + "))")
 
 
 def rectification_states(checks: pd.DataFrame, today: dt.date, problems: list[Problem]) -> pd.Series:

@@ -17,6 +17,7 @@ import pandas as pd
 from workbook import ChangeSet, Problem, ReportSheet, Snapshot, diff
 from workbook import schema as S
 from workbook.changes import changed_mask
+from workbook.formulas import appended_formulas, apply_formulas
 
 
 @dataclass
@@ -31,6 +32,10 @@ class Work:
     reports: dict[str, ReportSheet] = field(default_factory=dict)
     results: dict[str, object] = field(default_factory=dict)  # e.g. the KPI dict, for --json
     progress: Callable[[str], None] = lambda _text: None
+    # Program formulas a step decided on: sheet → header → {row: formula text}. A header present
+    # (even with no rows) means the step decided that column: program formulas it did not ask
+    # for there go back to values (workbook.formulas.apply_formulas).
+    formulas: dict[str, dict[str, dict[int, str]]] = field(default_factory=dict)
     _settings: object = None
 
     def frame(self, name: str) -> pd.DataFrame:
@@ -50,6 +55,11 @@ class Work:
 
             self._settings = Settings.from_snapshot(self.snapshot, self.problems)
         return self._settings
+
+    def decide_formulas(self, name: str, header: str, by_row: dict[int, str]) -> None:
+        """The formula (file spelling, no "=") each row's ``header`` cell should hold; other rows
+        of that column hold values."""
+        self.formulas.setdefault(name, {})[header] = dict(by_row)
 
     def new_row_labels(self, name: str, count: int) -> list[int]:
         """Index labels for rows a step adds to a working frame: the Excel rows they will take."""
@@ -80,9 +90,12 @@ class Work:
             data = self.snapshot[name]
             known = frame.index.isin(data.frame.index)
             sc = diff(data, frame[known])
+            wanted = self.formulas.get(name, {})
+            apply_formulas(sc, data, frame[known], wanted)
             if not known.all():  # rows a step added (new_row_labels): appended after the last row
                 sc.appends = [{k: v for k, v in row.items() if not _blank(v)}
                               for row in sheet_rows(data.schema, frame[~known])]
+                appended_formulas(sc.appends, frame.index[~known], wanted)
             if not sc.is_empty:
                 out.sheets[name] = sc
         for name, rows in self.rebuilds.items():

@@ -57,6 +57,10 @@ class SheetData:
     formulas: dict[str, frozenset[int]] = field(default_factory=dict)
     table: object = None  # reader.TableLayout of the sheet's Excel table, when the file has one
     outside_rows: list[int] = field(default_factory=list)  # rows with content outside the table
+    # The program's own formulas (workbook.formulas: a call to one of its UDFs in a column of
+    # FORMULA_COLUMNS): header → {Excel row: formula text}. These rows are not in ``formulas``
+    # (staff's); the frame holds the cells' cached values.
+    program_formulas: dict[str, dict[int, str]] = field(default_factory=dict)
 
     @property
     def name(self) -> str:

@@ -12,7 +12,7 @@ from typing import Iterable
 
 from workbook import schema as S
 from workbook.changes import ChangeSet, ReportSheet
-from workbook.formulas import Formula
+from workbook.formulas import Formula, formula_grid
 from workbook.xlsxpatch import looks_like_formula
 
 
@@ -94,8 +94,8 @@ def bridged(by_row: dict[int, object], data, header: str, formula_rows: set[int]
 def _formula_rows(sheet, col: int, rows: list[int]) -> set[int]:
     """Rows in rows[0]..rows[-1] whose cell in column ``col`` holds a formula (one Excel call)."""
     first, last = min(rows), max(rows)
-    formulas = sheet.range((first, col), (last, col)).options(ndim=2).formula
-    return {first + i for i, row in enumerate(formulas or []) if isinstance(row[0], str) and row[0].startswith("=")}
+    formulas = formula_grid(sheet.range((first, col), (last, col)).formula)
+    return {first + i for i, row in enumerate(formulas) if isinstance(row[0], str) and row[0].startswith("=")}
 
 
 def apply_to_book(book, snapshot, changes: ChangeSet, *, formulas: bool = True) -> int:

@@ -19,6 +19,7 @@ from lxml import etree
 
 from workbook import schema as S
 from workbook.errors import HeaderMissing, NotAWorkbook, SheetMissing
+from workbook.formulas import FORMULA_COLUMNS, formula_texts, read_live_formulas, split_program_formulas
 from workbook.frames import ExcelError, SheetData, parse_grid
 from workbook.problems import NOTICE, WARNING, Problem
 from workbook.store import FileStamp
@@ -117,7 +118,7 @@ def read_file(path: str | Path, sheets: Iterable[str] | None = None) -> Snapshot
                 layout = layouts.get(name)
                 out[name] = _parse_table(S.sheet(name), grid, layout, dropped.get(name, []), merged, date1904)
                 if scan and scan.formulas:
-                    mark_formulas(out[name], scan.formulas)
+                    mark_formulas(out[name], scan.formulas, scan.texts)
                 del grid
         except CalamineError as exc:
             raise NotAWorkbook(path, _reason(exc)) from exc
@@ -141,7 +142,8 @@ def _has_user_formulas(data: SheetData, scan) -> bool:
         return False
     program = {j for h, j in data.columns.items() if data.schema.column(h).owner == S.PROGRAM}
     rows = set(data.frame.index)
-    return any(c not in program or r + 1 not in rows for r, c in scan.formulas)
+    ours = {(r - 1, data.columns[h]) for h, by_row in data.program_formulas.items() for r in by_row}
+    return any((c not in program or r + 1 not in rows) and (r, c) not in ours for r, c in scan.formulas)
 
 
 def _parse_table(sheet: S.Sheet, grid: list[list], layout: TableLayout | None, dropped: list[int],
@@ -196,6 +198,7 @@ def read_book(book, sheets: Iterable[str] | None = None) -> Snapshot:
             continue
         grid = book.sheets[name].used_range.options(ndim=2).value or [[]]
         out[name] = parse_grid(S.sheet(name), [list(r) for r in grid])
+        read_live_formulas(book.sheets[name], out[name])
     snapshot = Snapshot(getattr(book, "name", "Excel"), out, present)
     check_lists(snapshot)
     return snapshot
@@ -364,6 +367,8 @@ class CellScan:
 
     errors: dict[tuple[int, int], str] = field(default_factory=dict)  # (row0, col0) → "#N/A"
     formulas: set[tuple[int, int]] = field(default_factory=set)  # (row0, col0)
+    # On sheets that may hold program formulas (workbook.formulas.FORMULA_COLUMNS): each formula's text.
+    texts: dict[tuple[int, int], str] = field(default_factory=dict)
 
 
 def _error_cells(path: Path, names: list[str], present: list[str] = ()) -> dict:
@@ -398,6 +403,7 @@ def _error_cells(path: Path, names: list[str], present: list[str] = ()) -> dict:
             if entry is None:
                 continue
             found = CellScan()
+            shared: dict = {}
             tail = b""
             with pkg.zip.open(entry.part) as part:
                 while True:
@@ -408,10 +414,14 @@ def _error_cells(path: Path, names: list[str], present: list[str] = ()) -> dict:
                     if b't="e"' in window:
                         for c, r, v in _ERROR_CELL.findall(window):
                             found.errors[(int(r) - 1, col_index(c))] = v.decode()
-                    if b"<f" in window:
+                    if b"<f" in window and name in FORMULA_COLUMNS:
+                        for c, r, text in formula_texts(window, shared):
+                            found.formulas.add((r - 1, col_index(c)))
+                            found.texts[(r - 1, col_index(c))] = text
+                    elif b"<f" in window:
                         for c, r in _FORMULA_CELL.findall(window):
                             found.formulas.add((int(r) - 1, col_index(c)))
-                    tail = window[-4096:]  # a cell cut by the chunk boundary is found next time
+                    tail = window[-8192:]  # a cell cut by the chunk boundary is found next time
             if found.errors or found.formulas:
                 out[name] = found
     finally:
@@ -419,15 +429,21 @@ def _error_cells(path: Path, names: list[str], present: list[str] = ()) -> dict:
     return out
 
 
-def mark_formulas(data: SheetData, cells: set[tuple[int, int]]) -> None:
+def mark_formulas(data: SheetData, cells: set[tuple[int, int]],
+                  texts: dict[tuple[int, int], str] | None = None) -> None:
     """Record formula cells per column; in columns staff may type in they count as typed.
 
     A formula staff put in a fill column (``IF(ISNUMBER(SEARCH("投诉",K2)),"紧急","")``) is
-    theirs whatever it shows — even "" — so the program must not fill the cell.
+    theirs whatever it shows — even "" — so the program must not fill the cell. The program's own
+    formulas (``texts`` says which, in the columns of FORMULA_COLUMNS) are kept apart, in
+    ``data.program_formulas``: the program rewrites those.
     """
+    texts = texts or {}
+    ours = split_program_formulas(data, texts)
     by_col: dict[int, list[int]] = {}
     for r, c in cells:
-        by_col.setdefault(c, []).append(r + 1)
+        if (r, c) not in ours:
+            by_col.setdefault(c, []).append(r + 1)
     index = data.frame.index
     for header, j in data.columns.items():
         rows = by_col.get(j)

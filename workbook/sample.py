@@ -245,23 +245,22 @@ def _project_rows(rng, staff) -> dict[str, list[tuple]]:
     ]
     checklist = []
     for dim, item, standard, mode in S.CHECKLIST_ROWS:
-        row = [dim, item, standard, mode, None, None, None, None, None, None, None, None, None, "周海峰", d(2026, 11, 18)]
+        row = {"检查维度": dim, "检查项": item, "检查标准": standard, "判定方式": mode,
+               "检查人": "周海峰", "检查日期": d(2026, 11, 18)}
         if mode == "人工":
-            row[5] = "合格"
+            row["检查结果"] = "合格"
             if item == "流程手册及知识库是否更新":
-                row[5] = "不合格"
-                row[6] = "知识库仍有旧版话术，版本号未更新"
-                row[7] = "马晓燕"
-                row[8] = d(2026, 11, 30)
-                row[9] = "逐条核对话术并发布V2.0"
+                row.update({"检查结果": "不合格", "问题描述": "知识库仍有旧版话术，版本号未更新",
+                            "整改责任人": "马晓燕", "整改期限": d(2026, 11, 30), "整改措施": "逐条核对话术并发布V2.0"})
         # Rows the data is built to fail (a late rollout batch, a slow collaboration issue): the
         # inspector has already named an owner and a deadline.
         if item == "全面推广是否按计划进行":
-            row[6:10] = ["第3批线上店铺接口调试延期；10-27异常30小时才开始排查", "孙丽娟", d(2026, 11, 27),
-                         "增派接口开发人员，异常排查纳入值班表"]
+            row.update({"问题描述": "第3批线上店铺接口调试延期；10-27异常30小时才开始排查", "整改责任人": "孙丽娟",
+                        "整改期限": d(2026, 11, 27), "整改措施": "增派接口开发人员，异常排查纳入值班表"})
         if item == "是否存在跨部门协作障碍":
-            row[6:10] = ["上门差旅费报销口径问题用时6个工作日（9-28提出，国庆假期后10-12才解决）", "林晓雯", d(2026, 11, 25), None]
-        checklist.append(tuple(row))
+            row.update({"问题描述": "上门差旅费报销口径问题用时6个工作日（9-28提出，国庆假期后10-12才解决）", "整改责任人": "林晓雯",
+                        "整改期限": d(2026, 11, 25)})
+        checklist.append(tuple(row.get(h) for h in S.CHECKLIST.headers))
     return {
         S.PROJECT_TEAM.name: team,
         S.PAIN_POINTS.name: [(a, b, c, e, f, None, g, h) for a, b, c, e, f, g, h in pains],
