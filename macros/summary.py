@@ -14,8 +14,8 @@ from __future__ import annotations
 import calendar as _calendar
 import datetime as dt
 import re
-from dataclasses import replace
-from typing import Mapping
+from dataclasses import dataclass, replace
+from typing import Callable, Mapping
 
 import pandas as pd
 
@@ -164,6 +164,68 @@ TARGET_METRICS = (  # (指标 on the KPI目标 sheet, kpi key) shown in section 
 )
 
 
+# ---- the model: what the summary says, rendered twice (this sheet and reports/monthly.py) ------------
+@dataclass(frozen=True)
+class Figure:
+    """One line of the summary: its label, the KPI it shows, how to format it, what it means."""
+
+    name: str
+    key: str  # in compute_kpis' result
+    kind: str  # count / hours / rate / points / money / number
+    note: str | Callable[[Mapping], str] | None = None  # the definition, said to the reader
+    target: str | None = None  # the KPI目标 指标 whose verdict colours it
+
+    def note_for(self, kpis: Mapping) -> str | None:
+        return self.note(kpis) if callable(self.note) else self.note
+
+
+VOLUME = (
+    Figure("本月受理工单", "tickets", "count"),
+    Figure("其中已完成", "completed", "count"),
+    Figure("当前积压（全部未完成工单，截至生成时）", "backlog", "count"),
+    Figure("人均工单量", "tickets_per_staff", "number"),
+)
+BREAKDOWNS = (("按需求类型", "tickets_by_type"), ("按紧急程度", "tickets_by_urgency"),
+              ("按需求来源（渠道）", "tickets_by_channel"), ("按责任部门", "tickets_by_department"),
+              ("按所属店铺/区域", "tickets_by_store"))
+TIMES = (  # (环节, mean hours, median hours, mean working hours, tickets counted); None: not computed
+    ("首次响应（首次响应时间−受理时间）", "first_response_hours_avg", "first_response_hours_median",
+     "first_response_work_hours_avg", "first_response_count"),
+    ("解决（完成时间−受理时间）", "resolution_hours_avg", "resolution_hours_median", "resolution_work_hours_avg",
+     "resolution_count"),
+    ("投诉首次响应", "complaint_first_response_hours_avg", None, None, "complaint_first_response_count"),
+)
+EXPERIENCE = (
+    Figure("调研份数", "surveys", "count", "回访时间在本月的满意度调研"),
+    Figure("客户满意度(CSAT)", "csat_rate", "rate", lambda k: f"总体满意度≥{k['csat_threshold']:g}分的占比",
+           target="客户满意度(CSAT)"),
+    Figure("满意度得分", "satisfaction_score", "points", "总体满意度均值×10", target="满意度得分"),
+    Figure("NPS", "nps", "points", lambda k: f"推荐者(9–10)−贬损者(0–6)，{k['nps_responses']} 份有推荐意愿", target="NPS"),
+    Figure("调研样本率", "survey_sample_rate", "rate", lambda k: f"调研份数÷本月客户数（{k['customers']} 位）",
+           target="调研样本率"),
+    Figure("回访完成率", "callback_completion_rate", "rate",
+           lambda k: f"到期回访任务 {k['callbacks_due']} 个中按期完成的占比", target="回访完成率"),
+    Figure("一次性问题解决率", "fcr_rate", "rate", "已完成工单中服务记录恰好一条的占比", target="一次性问题解决率"),
+    Figure("投诉量", "complaints", "count", "需求类型为投诉类的工单"),
+    Figure("投诉重复率", "complaint_repeat_rate", "rate", lambda k: f"30天内同一客户再次投诉 {k['complaint_repeats']} 张",
+           target="投诉重复率"),
+)
+COSTS = (
+    Figure("差旅费", "cost_travel", "money"),
+    Figure("配件/维修费", "cost_parts_repair", "money"),
+    Figure("赔偿金额", "cost_compensation", "money"),
+    Figure("合计", "cost_total", "money"),
+    Figure("单均成本", "cost_per_ticket", "money", target="单均成本(元)"),
+)
+TOP = (("问题类型（二级标签）", "top_problem_types"), ("产品型号", "top_product_models"))
+
+
+def figure_verdict(figure: Figure, kpis: Mapping, targets: Mapping) -> str | None:
+    """达标/未达标 for a figure with a target, else None."""
+    target = targets.get(figure.target) if figure.target else None
+    return verdict(kpis.get(figure.key), target) if target else None
+
+
 def _targets_section(sheet: _Layout, kpis: Mapping, targets: Mapping) -> None:
     kinds = _board_kinds()
     sheet.section("关键指标对照目标")
@@ -181,14 +243,10 @@ def _targets_section(sheet: _Layout, kpis: Mapping, targets: Mapping) -> None:
 def _volume_section(sheet: _Layout, kpis: Mapping) -> None:
     sheet.section("工单量")
     sheet.header("项目", "数量")
-    sheet.values(_text("本月受理工单"), _value(kpis["tickets"], "count"))
-    sheet.values(_text("其中已完成"), _value(kpis["completed"], "count"))
-    sheet.values(_text("当前积压（全部未完成工单，截至生成时）"), _value(kpis["backlog"], "count"))
-    sheet.values(_text("人均工单量"), _value(kpis["tickets_per_staff"], "number"))
+    for figure in VOLUME:
+        sheet.values(_text(figure.name), _value(kpis[figure.key], figure.kind))
     total = kpis["tickets"]
-    for title, key in (("按需求类型", "tickets_by_type"), ("按紧急程度", "tickets_by_urgency"),
-                       ("按需求来源（渠道）", "tickets_by_channel"), ("按责任部门", "tickets_by_department"),
-                       ("按所属店铺/区域", "tickets_by_store")):
+    for title, key in BREAKDOWNS:
         sheet.skip()
         sheet.subsection(title)
         sheet.header("分类", "数量", "占比")
@@ -199,14 +257,9 @@ def _volume_section(sheet: _Layout, kpis: Mapping) -> None:
 def _time_section(sheet: _Layout, kpis: Mapping) -> None:
     sheet.section("响应与解决时长")
     sheet.header("环节", "平均(小时)", "中位数(小时)", "平均(工作小时)", "计入工单数")
-    sheet.values(_text("首次响应（首次响应时间−受理时间）"), _value(kpis["first_response_hours_avg"], "hours"),
-                 _value(kpis["first_response_hours_median"], "hours"),
-                 _value(kpis["first_response_work_hours_avg"], "hours"), _value(kpis["first_response_count"], "count"))
-    sheet.values(_text("解决（完成时间−受理时间）"), _value(kpis["resolution_hours_avg"], "hours"),
-                 _value(kpis["resolution_hours_median"], "hours"),
-                 _value(kpis["resolution_work_hours_avg"], "hours"), _value(kpis["resolution_count"], "count"))
-    sheet.values(_text("投诉首次响应"), _value(kpis["complaint_first_response_hours_avg"], "hours"),
-                 _text(None), _text(None), _value(kpis["complaint_first_response_count"], "count"))
+    for name, mean, median, work, counted in TIMES:
+        sheet.values(_text(name), *(_value(kpis[key], "hours") if key else _text(None) for key in (mean, median, work)),
+                     _value(kpis[counted], "count"))
     if kpis.get("work_hours_skipped"):
         sheet.line(f"注：{kpis['work_hours_skipped']} 个时长跨越「节假日」未核对的年份，未计入工作小时。", NOTE)
 
@@ -232,40 +285,22 @@ def _sla_section(sheet: _Layout, kpis: Mapping, targets: Mapping) -> None:
 def _experience_section(sheet: _Layout, kpis: Mapping, targets: Mapping) -> None:
     sheet.section("客户满意度与投诉")
     sheet.header("指标", "数值", "说明")
-
-    def row(name: str, value, kind: str, note: str, target_name: str | None = None) -> None:
-        target = targets.get(target_name or name)
-        outcome = verdict(value, target) if target else None
-        sheet.values(_text(name), _value(value, kind, outcome), _text(note))
-
-    row("调研份数", kpis["surveys"], "count", "回访时间在本月的满意度调研")
-    row("客户满意度(CSAT)", kpis["csat_rate"], "rate", f"总体满意度≥{kpis['csat_threshold']:g}分的占比")
-    row("满意度得分", kpis["satisfaction_score"], "points", "总体满意度均值×10")
-    row("NPS", kpis["nps"], "points", f"推荐者(9–10)−贬损者(0–6)，{kpis['nps_responses']} 份有推荐意愿")
-    row("调研样本率", kpis["survey_sample_rate"], "rate", f"调研份数÷本月客户数（{kpis['customers']} 位）")
-    row("回访完成率", kpis["callback_completion_rate"], "rate", f"到期回访任务 {kpis['callbacks_due']} 个中按期完成的占比")
-    row("一次性问题解决率", kpis["fcr_rate"], "rate", "已完成工单中服务记录恰好一条的占比")
-    row("投诉量", kpis["complaints"], "count", "需求类型为投诉类的工单")
-    row("投诉重复率", kpis["complaint_repeat_rate"], "rate", f"30天内同一客户再次投诉 {kpis['complaint_repeats']} 张")
+    for figure in EXPERIENCE:
+        sheet.values(_text(figure.name), _value(kpis[figure.key], figure.kind, figure_verdict(figure, kpis, targets)),
+                     _text(figure.note_for(kpis)))
 
 
 def _cost_section(sheet: _Layout, kpis: Mapping, targets: Mapping) -> None:
     sheet.section("服务成本")
     sheet.header("项目", "金额(元)")
-    sheet.values(_text("差旅费"), _value(kpis["cost_travel"], "money"))
-    sheet.values(_text("配件/维修费"), _value(kpis["cost_parts_repair"], "money"))
-    sheet.values(_text("赔偿金额"), _value(kpis["cost_compensation"], "money"))
-    sheet.values(_text("合计"), _value(kpis["cost_total"], "money"))
-    target = targets.get("单均成本(元)")
-    per_ticket = kpis["cost_per_ticket"]
-    sheet.values(_text("单均成本"), _value(per_ticket, "money", verdict(per_ticket, target) if target else None))
+    for figure in COSTS:
+        sheet.values(_text(figure.name), _value(kpis[figure.key], figure.kind, figure_verdict(figure, kpis, targets)))
 
 
 def _top_section(sheet: _Layout, kpis: Mapping) -> None:
     sheet.section("高频问题类型与产品型号（前5）")
     total = kpis["tickets"]
-    for position, (title, key) in enumerate((("问题类型（二级标签）", "top_problem_types"),
-                                             ("产品型号", "top_product_models"))):
+    for position, (title, key) in enumerate(TOP):
         if position:
             sheet.skip()
         sheet.subsection(title)

@@ -18,7 +18,8 @@ import pandas as pd
 
 from macros.kpi import BOARD_METRICS, STAGES, compute_kpis, sheet_frame, verdict, within
 from macros.summary import (
-    DEFAULT_DEADLINE_DAY, NOTES, TARGET_METRICS, deadline_verdict, default_months, month_bounds, summary_deadline,
+    BREAKDOWNS, COSTS, DEFAULT_DEADLINE_DAY, EXPERIENCE, NOTES, TARGET_METRICS, TIMES, TOP, VOLUME, deadline_verdict,
+    default_months, figure_verdict, month_bounds, summary_deadline,
 )
 from macros.triggers import evaluate_triggers
 from reports import charts
@@ -111,22 +112,17 @@ def staff_rows(kpis: Mapping) -> list[dict]:
             for p in kpis["staff"]]
 
 
-def experience_rows(kpis: Mapping) -> list[dict]:
-    k = kpis
-    return [
-        {"name": "调研份数", "value": F.count(k["surveys"]), "note": "回访时间在本月的满意度调研"},
-        {"name": "客户满意度(CSAT)", "value": F.rate(k["csat_rate"]), "note": f"总体满意度≥{k['csat_threshold']:g}分的占比"},
-        {"name": "满意度得分", "value": F.points(k["satisfaction_score"]), "note": "总体满意度均值×10"},
-        {"name": "NPS", "value": F.points(k["nps"]),
-         "note": f"推荐者(9–10)−贬损者(0–6)，{k['nps_responses']} 份有推荐意愿"},
-        {"name": "调研样本率", "value": F.rate(k["survey_sample_rate"]), "note": f"调研份数÷本月客户数（{k['customers']} 位）"},
-        {"name": "回访完成率", "value": F.rate(k["callback_completion_rate"]),
-         "note": f"到期回访任务 {k['callbacks_due']} 个中按期完成的占比"},
-        {"name": "一次性问题解决率", "value": F.rate(k["fcr_rate"]), "note": "已完成工单中服务记录恰好一条的占比"},
-        {"name": "投诉量", "value": F.count(k["complaints"]), "note": "需求类型为投诉类的工单"},
-        {"name": "投诉重复率", "value": F.rate(k["complaint_repeat_rate"]),
-         "note": f"30天内同一客户再次投诉 {k['complaint_repeats']} 张"},
-    ]
+def figure_rows(figures, kpis: Mapping, targets: Mapping | None = None) -> list[dict]:
+    """Rows of a section of the summary model (macros.summary): label, formatted value, definition,
+    and the verdict class where the figure has a KPI目标 target."""
+    rows = []
+    for figure in figures:
+        outcome = figure_verdict(figure, kpis, targets) if targets is not None else None
+        rows.append({"name": figure.name, "value": F.value(figure.kind, kpis[figure.key]),
+                     "note": figure.note_for(kpis) or "", "verdict": outcome or "",
+                     "verdict_class": F.verdict_class(outcome) if outcome else ""})
+    return rows
+
 
 
 def daily_volume(frames: Mapping[str, pd.DataFrame], first: dt.date, last: dt.date) -> tuple[list[str], list[int]]:
@@ -234,44 +230,21 @@ def monthly_context(frames: Mapping[str, pd.DataFrame], settings, *, now: dt.dat
         "cards": headline_cards(kpis, target_list),
         "targets": target_list,
         "volume": {
-            "summary": [
-                {"name": "本月受理工单", "value": F.count(total)},
-                {"name": "其中已完成", "value": F.count(k["completed"])},
-                {"name": "当前积压（全部未完成工单，截至生成时）", "value": F.count(k["backlog"])},
-                {"name": "人均工单量", "value": F.number(k["tickets_per_staff"])},
-            ],
-            "breakdowns": [{"title": title, "rows": _share_rows(k[key], total)} for title, key in (
-                ("按需求类型", "tickets_by_type"), ("按紧急程度", "tickets_by_urgency"),
-                ("按需求来源（渠道）", "tickets_by_channel"), ("按责任部门", "tickets_by_department"),
-                ("按所属店铺/区域", "tickets_by_store"))],
+            "summary": figure_rows(VOLUME, k),
+            "breakdowns": [{"title": title, "rows": _share_rows(k[key], total)} for title, key in BREAKDOWNS],
         },
-        "times": [
-            {"name": "首次响应（首次响应时间−受理时间）", "avg": F.number(k["first_response_hours_avg"]),
-             "median": F.number(k["first_response_hours_median"]), "work": F.number(k["first_response_work_hours_avg"]),
-             "count": F.count(k["first_response_count"])},
-            {"name": "解决（完成时间−受理时间）", "avg": F.number(k["resolution_hours_avg"]),
-             "median": F.number(k["resolution_hours_median"]), "work": F.number(k["resolution_work_hours_avg"]),
-             "count": F.count(k["resolution_count"])},
-            {"name": "投诉首次响应", "avg": F.number(k["complaint_first_response_hours_avg"]), "median": "—",
-             "work": "—", "count": F.count(k["complaints"])},
-        ],
+        "times": [  # hours without the unit: the table's headers say 小时
+            {"name": name, "avg": F.number(k[mean]), "median": F.number(k[median]) if median else "—",
+             "work": F.number(k[work]) if work else "—", "count": F.count(k[counted])}
+            for name, mean, median, work, counted in TIMES],
         "work_hours_skipped": k["work_hours_skipped"],
         "sla": sla,
         "overdue": {"rate": F.rate(k["overdue_rate"]), "tickets": F.count(k["overdue_tickets"])},
-        "experience": experience_rows(kpis),
-        "costs": [
-            {"name": "差旅费", "value": F.money(k["cost_travel"])},
-            {"name": "配件/维修费", "value": F.money(k["cost_parts_repair"])},
-            {"name": "赔偿金额", "value": F.money(k["cost_compensation"])},
-            {"name": "合计", "value": F.money(k["cost_total"])},
-            {"name": "单均成本", "value": F.money(k["cost_per_ticket"])},
-        ],
-        "top": [{"title": "问题类型（二级标签）", "rows": [
+        "experience": figure_rows(EXPERIENCE, k),
+        "costs": figure_rows(COSTS, k),
+        "top": [{"title": title, "rows": [
                     {"name": p["name"], "count": F.count(p["count"]), "share": F.rate(p["count"] / total)}
-                    for p in k["top_problem_types"]]},
-                {"title": "产品型号", "rows": [
-                    {"name": p["name"], "count": F.count(p["count"]), "share": F.rate(p["count"] / total)}
-                    for p in k["top_product_models"]]}],
+                    for p in k[key]]} for title, key in TOP],
         "staff": staff_rows(kpis),
         "complaints": month_complaints(frames, first, last),
         "surveys": unsatisfied_surveys(frames, first, last),
