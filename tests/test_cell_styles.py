@@ -20,13 +20,14 @@ NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 STYLES = (f'<styleSheet xmlns="{NS}"><cellXfs count="10">' + '<xf numFmtId="0"/>' * 10
           + "</cellXfs></styleSheet>").encode()
 SHEET = (
-    f'<worksheet xmlns="{NS}"><dimension ref="A1:C5"/>'
+    f'<worksheet xmlns="{NS}"><dimension ref="A1:C7"/>'
     '<cols><col min="3" max="3" width="10" style="4" customWidth="1"/></cols><sheetData>'
     '<row r="1"><c r="A1" t="inlineStr"><is><t>h</t></is></c></row>'
     '<row r="2"><c r="A2" s="7"><v>1</v></c><c r="B2" s="5"><v>2</v></c></row>'
     '<row r="3" s="6" customFormat="1"><c r="A3"><v>1</v></c></row>'
     '<row r="4"/>'
     '<row r="5"><c r="A5" s="8"><v>1</v></c><c r="C5"><v>3</v></c></row>'
+    '<row r="7" s="6" customFormat="1"><c r="A7" s="2"><v>1</v></c><c r="C7" s="3"><v>1</v></c></row>'
     "</sheetData></worksheet>"
 ).encode()
 
@@ -71,3 +72,14 @@ def test_a_look_set_by_the_routine_wins_over_the_cell_format():
     cells = patched({2: {0: 3, 1: 4}, 5: {0: 1, 1: 2}}, styles={(2, 0): 9, (5, 0): 9})
     assert style_of(cells["A2"]) == "9" and style_of(cells["B2"]) == "5"
     assert style_of(cells["A5"]) == "9"
+
+
+def test_a_cell_with_its_own_format_keeps_it_in_a_formatted_row():
+    # Row 7 has a row format (s=6) but A7 and C7 were formatted by hand (s=2, s=3): staff's cell
+    # format is closer to what they typed than the row's, so it stays — on the fast scan (A7, C7
+    # found in column order) and when the row is parsed whole (B7 must go between them).
+    fast = patched({7: {0: 10}})
+    assert fast["A7"] == '<c r="A7" s="2"><v>10</v></c>'
+    whole = patched({7: {1: 20, 2: 30}})
+    assert style_of(whole["B7"]) == "6"  # new: the row's
+    assert whole["C7"] == '<c r="C7" s="3"><v>30</v></c>'

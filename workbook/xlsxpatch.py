@@ -617,11 +617,28 @@ def _planned_dimension(head: bytes, patch: SheetPatch) -> tuple[int, int]:
     return max([old_row, *rows]), max([old_col, *cols])
 
 
+def resolve_style(patch: SheetPatch, row: int, col: int, col_styles: dict[int, int], *, own: int | None = None,
+                  row_style: int | None = None) -> int:
+    """The style index a rewritten or new cell takes — the one rule, used by every path.
+
+    The routine's look for the cell (``patch.styles``) wins; else the cell keeps its own ``s=``;
+    else a new cell takes its row's format (a row with customFormat), else its column's, else 0.
+    """
+    if (row, col) in patch.styles:
+        return patch.styles[(row, col)]
+    if own is not None:
+        return own
+    if row_style is not None:
+        return row_style
+    return col_styles.get(col, 0)
+
+
 def _new_row(writer: CellWriter, number: int, patch: SheetPatch, col_styles) -> bytes:
     values = patch.cells.get(number)
     if not values:
         return b""  # a row visited for a shared-formula repair that does not exist
-    cells = {c: _render(writer, number, c, v, col_styles.get(c, 0), patch) for c, v in values.items()}
+    cells = {c: writer.xml(f"{col_letter(c)}{number}", v, resolve_style(patch, number, c, col_styles))
+             for c, v in values.items()}
     return _row_xml(number, b"", cells)
 
 
@@ -656,8 +673,7 @@ def _patch_row_fast(row_xml: bytes, number: int, values: dict[int, object], col_
     for c in sorted(values):
         ref = f"{col_letter(c)}{number}"
         if c > last_col:
-            style = patch.styles.get((number, c), row_style if row_style is not None else col_styles.get(c, 0))
-            tail.append(writer.xml(ref, values[c], style))
+            tail.append(writer.xml(ref, values[c], resolve_style(patch, number, c, col_styles, row_style=row_style)))
             continue
         start = row_xml.find(b'<c r="' + col_letter(c).encode() + suffix, pos, close)
         if start < 0:
@@ -665,8 +681,7 @@ def _patch_row_fast(row_xml: bytes, number: int, values: dict[int, object], col_
         tag_end = row_xml.index(b">", start)
         end = tag_end + 1 if row_xml[tag_end - 1] == 47 else row_xml.index(b"</c>", tag_end) + 4  # 47 = "/"
         sm = _ATTR_S.search(row_xml, start, tag_end)
-        style = patch.styles.get((number, c), int(sm.group(1)) if sm else (
-            row_style if row_style is not None else col_styles.get(c, 0)))
+        style = resolve_style(patch, number, c, col_styles, own=int(sm.group(1)) if sm else None, row_style=row_style)
         edits.append((start, end, writer.xml(ref, values[c], style)))
         pos = end
     parts = []
@@ -680,11 +695,6 @@ def _patch_row_fast(row_xml: bytes, number: int, values: dict[int, object], col_
     parts.append(b"</row>")
     out = b"".join(parts)
     return _SPANS.sub(b"", out[: out.index(b">") + 1], count=1) + out[out.index(b">") + 1:]
-
-
-def _render(writer: CellWriter, row: int, col: int, value, default_style: int, patch: SheetPatch) -> bytes:
-    style = patch.styles.get((row, col), default_style)
-    return writer.xml(f"{col_letter(col)}{row}", value, style)
 
 
 def _row_xml(number: int, attrs: bytes, cells: dict[int, bytes]) -> bytes:
@@ -718,14 +728,7 @@ def _patch_row(row_xml: bytes, number: int, values: dict[int, object], col_style
         if sm:
             styles_of[c] = int(sm.group(1))
     for c, value in values.items():
-        if (number, c) in patch.styles:
-            style = patch.styles[(number, c)]
-        elif c in styles_of:
-            style = styles_of[c]
-        elif row_style is not None:
-            style = row_style
-        else:
-            style = col_styles.get(c, 0)
+        style = resolve_style(patch, number, c, col_styles, own=styles_of.get(c), row_style=row_style)
         cells[c] = writer.xml(f"{col_letter(c)}{number}", value, style)
     top = max(cells) if cells else 0
     return _row_xml(number, attrs, cells), top
