@@ -20,9 +20,11 @@ def _echo(line: str) -> None:
     click.echo(line)
 
 
-def _parse_now(value: str | None) -> dt.datetime:
+def _parse_now(value: str | None) -> dt.datetime | None:
+    """--now as given (no time zone applied); None without it: the routine reads the clock in
+    the workbook's 系统参数 时区."""
     if not value:
-        return dt.datetime.now().replace(microsecond=0)
+        return None
     for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d"):
         try:
             return dt.datetime.strptime(value, fmt)
@@ -33,7 +35,7 @@ def _parse_now(value: str | None) -> dt.datetime:
 
 NOW_OPTION = click.option(
     "--now", "now_text", metavar="'YYYY-MM-DD HH:MM'",
-    help="把这个时刻当作当前时间（默认：读取时钟）。",
+    help="把这个时刻当作当前时间，按原样使用（默认：读取时钟，按工作簿 系统参数 的 时区，未设时为 Asia/Shanghai）。",
 )
 FORCE_OPTION = click.option(
     "--force", is_flag=True, help="即使工作簿正被打开（有锁定文件）也照样写入。",

@@ -33,7 +33,7 @@ def _run_on_caller(routine: Callable, **kwargs) -> None:
         app.status_bar = f"{TITLE}：{text}"
 
     try:
-        result = routine(book, now=dt.datetime.now(), progress=progress, **kwargs)
+        result = routine(book, now=None, progress=progress, **kwargs)  # None: the clock in 系统参数 时区
     except WorkbookError as exc:
         app.status_bar = False
         app.alert(str(exc), title=f"{TITLE} — 未完成")
@@ -104,7 +104,7 @@ def _report(kind: str) -> None:
     target = folder / f"{Path(book.name).stem}_{kind}_{dt.date.today():%Y%m%d}.html"
     book.app.status_bar = f"{TITLE}：生成报告 …"
     try:
-        render_report(book, kind=kind, out=target, now=dt.datetime.now())
+        render_report(book, kind=kind, out=target)  # now: the clock in 系统参数 时区
     finally:
         book.app.status_bar = False
     webbrowser.open(target.as_uri())

@@ -6,14 +6,16 @@ month after a purchase. Only tickets completed (or purchases made) within 系统
 回访任务回溯天数 of now get tasks, so a team's first run does not bury them in history.
 
 A survey with any score below 7 opens a 二次处理 ticket on the intake sheet, linked to the
-original through 关联工单号, once: the survey row's 二次处理工单号 remembers it.
+original through 关联工单号, once: the survey row's 二次处理工单号 remembers it. Only surveys
+within 回访任务回溯天数 open one. The program registers such a ticket itself, so its 登记 stage
+is 不适用 (no deadline, never late).
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-from macros.dispatch import new_ticket_numbers
+from macros.dispatch import UNASSIGNED, new_ticket_numbers
 from macros.steps import step
 from macros.work import Work
 from udfs import sla
@@ -32,11 +34,30 @@ NEW_PURCHASE = ("新购回访", "XG")
 COPIED = ("客户名称/姓名", "联系方式", "地址", "所属店铺/区域", "购买产品型号", "购买日期", "保修状态")
 
 
+def lookback_window(work: Work) -> pd.Timedelta:
+    """系统参数 回访任务回溯天数 as a span: how far back callbacks and 二次处理 tickets look."""
+    # Clamped: a slip like 1e9 must not overflow a Timedelta (a century is "everything" here).
+    return pd.Timedelta(days=min(max(work.settings.number("回访任务回溯天数", 30.0), 0.0), 36500.0))
+
+
+def created_followups(surveys: pd.DataFrame) -> set:
+    """Numbers of the 二次处理 tickets the program opened (from the survey rows that remember them)."""
+    return set(surveys["二次处理工单号"].dropna().astype(str))
+
+
 @step("二次处理", provides={"followups"}, invalidates={"numbers", "checked", "assigned", "deadlines", "statuses"})
 def followups_step(work: Work) -> None:
     """Open a 二次处理 ticket for each survey scoring below 7 that has none yet."""
     surveys = work.frame(SURVEY)
     low = surveys[S.low_score_surveys(surveys) & surveys["二次处理工单号"].isna()]
+    # Only surveys within 回访任务回溯天数: a team's first run must not open a ticket, born
+    # overdue, for every low score back to the start of its records.
+    since = pd.Timestamp(work.now) - lookback_window(work)
+    old = low["回访时间"].notna() & (low["回访时间"] < since)
+    if old.any():
+        work.lines.append(f"二次处理：{int(old.sum())} 份低于{S.SURVEY_LOW_SCORE}分的调研早于回访任务回溯天数"
+                          f"（{since:%Y-%m-%d} 之前），未开二次处理工单")
+    low = low[~old]
     if low.empty:
         return
     tickets = work.frame(INTAKE)
@@ -53,7 +74,7 @@ def followups_step(work: Work) -> None:
             "问题描述": f"满意度回访评分低于{S.SURVEY_LOW_SCORE}分（{scores}）" + (
                 f"；客户建议：{survey['改进建议']}" if survey["改进建议"] else ""),
             "需求来源": "电话", "需求类型": "回访类", "二级标签": "二次处理", "紧急程度": "一般",
-            "当前状态": "待分配", "关联工单号": survey["工单号"],
+            "当前状态": UNASSIGNED, "关联工单号": survey["工单号"],
         }
         if original is not None:
             values.update({k: original[k] for k in COPIED})
@@ -83,8 +104,7 @@ def callback_tasks_step(work: Work) -> None:
     plan = work.frame(PLAN)
     settings = work.settings
     now = pd.Timestamp(work.now)
-    # Clamped: a slip like 1e9 must not overflow a Timedelta (a century is "everything" here).
-    lookback = pd.Timedelta(days=min(settings.number("回访任务回溯天数", 30.0), 36500.0))
+    lookback = lookback_window(work)
     existing = set(plan["任务编号"].dropna())
 
     wanted: list[pd.DataFrame] = []

@@ -85,6 +85,17 @@ def rules_for(tickets: pd.DataFrame, stage: str, settings: Settings):
     return amounts, units, warnings
 
 
+def not_applicable(work: Work, tickets: pd.DataFrame, stage: str, units: np.ndarray) -> np.ndarray:
+    """Tickets for which ``stage`` does not exist: no 时限标准 rule applies to them, or (登记) the
+    program registered the ticket itself — a 二次处理 ticket is never late being registered."""
+    out = np.asarray(units == None, dtype=bool)  # noqa: E711 - object array of units
+    if stage == "登记" and S.SURVEY.name in work.snapshot.sheets:
+        from macros.callbacks import created_followups
+
+        out = out | tickets["服务工单号"].isin(created_followups(work.view(S.SURVEY.name))).to_numpy()
+    return out
+
+
 def pause_table(work: Work, tickets: pd.DataFrame):
     """(positions, begins, ends) of every pause, positions indexing ``tickets``."""
     pauses = work.view(S.PAUSES.name)
@@ -110,8 +121,9 @@ def deadlines_step(work: Work) -> None:
     for stage in STAGES:
         start = stage_start(tickets, stage)
         amounts, units, _ = rules_for(tickets, stage.name, settings)
+        skip = not_applicable(work, tickets, stage.name, units)
         # Tickets without a rule for this stage (e.g. no callback for 咨询类) get no deadline.
-        start = start.where(pd.Series(units != None, index=tickets.index))  # noqa: E711
+        start = start.where(pd.Series(~skip, index=tickets.index))
         units = np.where(units == None, "小时", units)  # noqa: E711 - placeholder, start is blank
         due = _column(work, tickets, f"{stage.name}时限", start,
                       lambda s=start, a=amounts, u=units: sla.due_many(s, a, u, settings.calendar))
@@ -182,7 +194,7 @@ def statuses_step(work: Work) -> None:
     events = stage_events(work, tickets)
     for stage in STAGES:
         start = stage_start(tickets, stage)
-        _, _, warnings = rules_for(tickets, stage.name, work.settings)
+        _, units, warnings = rules_for(tickets, stage.name, work.settings)
         header = f"{stage.name}状态"
         try:
             values = sla.status_many(tickets[f"{stage.name}时限"], events[stage.name], work.now, start, warnings)
@@ -190,6 +202,7 @@ def statuses_step(work: Work) -> None:
             values = failed.partial
             for position, error in failed.errors.items():
                 work.problems.append(Problem(INTAKE, int(tickets.index[position]), header, None, str(error), ERROR))
+        values[not_applicable(work, tickets, stage.name, units)] = sla.NOT_APPLICABLE
         tickets[header] = pd.Series(values, index=tickets.index, dtype=object)
     overdue = (tickets[[f"{s.name}状态" for s in STAGES]] == sla.OVERDUE).any(axis=1).sum()
     work.lines.append(f"状态：{overdue} 张工单有环节已超时（截至 {work.now:%Y-%m-%d %H:%M}）")

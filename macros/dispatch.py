@@ -192,18 +192,36 @@ def dispatch_step(work: Work) -> None:
         if reason.startswith("全员满负荷"):
             work.problems.append(Problem(INTAKE, int(row), "处理人", member.name, reason, WARNING, ticket))
         roster.take(member, work.now)
-        department = tickets.at[row, "责任部门"]
-        if department is None or wants_new.get(row, False):
+        # pd.isna, not "is None": rows added earlier in the same run (二次处理) hold NaN.
+        if pd.isna(tickets.at[row, "责任部门"]) or wants_new.get(row, False):
             tickets.at[row, "责任部门"] = rule.department
         tickets.at[row, "处理人"] = member.name
         tickets.at[row, "分配时间"] = pd.Timestamp(work.now)
-        if tickets.at[row, "当前状态"] is None:
-            tickets.at[row, "当前状态"] = "待响应"
         if wants_new.get(row, False):
             tickets.at[row, "重新分配"] = None
         assigned += 1
+    assigned_state_step(tickets)
     work.lines.append(f"派单：分配 {assigned} 张工单" + (f"，{len(todo) - assigned} 张未能分配（见「数据问题」）"
                                                       if len(todo) > assigned else ""))
+
+
+UNASSIGNED = S.INTAKE.column("当前状态").placeholder  # 待分配: the state before assignment
+AWAITING_RESPONSE = "待响应"
+
+
+def assigned_state_step(tickets: pd.DataFrame) -> int:
+    """Tickets with a 处理人 are past 待分配: blank or 待分配 becomes 待响应 while they are open.
+
+    Covers the tickets this run assigned and those staff assigned by hand. A ticket already
+    answered or finished keeps its state (the program does not guess 处理中 / 已完成).
+    Returns how many tickets moved.
+    """
+    state = tickets["当前状态"]
+    waiting = state.isna() | state.eq(UNASSIGNED)
+    moving = (waiting & tickets["处理人"].notna() & tickets["首次响应时间"].isna()
+              & tickets["完成时间"].isna()).fillna(False).astype(bool)
+    tickets.loc[moving, "当前状态"] = AWAITING_RESPONSE
+    return int(moving.sum())
 
 
 def _fill_warranty(tickets: pd.DataFrame, settings: Settings, work: Work) -> None:

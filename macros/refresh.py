@@ -44,8 +44,12 @@ class RunResult:
 
 def run_steps(source, steps: Iterable[Step], *, now: dt.datetime | None = None, force: bool = False,
               progress: Callable[[str], None] | None = None, write: bool = True) -> RunResult:
-    """Read ``source`` once, run ``steps`` in order on one Work, write the result once."""
-    now = (now or dt.datetime.now()).replace(microsecond=0)
+    """Read ``source`` once, run ``steps`` in order on one Work, write the result once.
+
+    ``now`` None: the clock, read in the workbook's 系统参数 时区 (a server on UTC still works
+    in the team's time); a given ``now`` is used as it is.
+    """
+    given = now.replace(microsecond=0) if now is not None else None
     say = progress or (lambda _text: None)
     steps = list(steps)
     infos = check_order(steps)  # before reading: a misordered routine is a programming error
@@ -54,7 +58,12 @@ def run_steps(source, steps: Iterable[Step], *, now: dt.datetime | None = None, 
     say("读取工作簿 …")
     with open_workbook(source, force=force, read_only=not write) as session:
         timings["读取"] = time.perf_counter() - clock
-        work = Work(session.snapshot, now, progress=say)
+        work = Work(session.snapshot, given, progress=say)
+        if given is None:
+            from macros.settings import team_now
+
+            work.now = team_now(work.settings.zone)
+        now = work.now
         for i, (step, info) in enumerate(zip(steps, infos), start=1):
             name = info.name
             say(f"({i}/{len(steps)}) {name}")

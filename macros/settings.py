@@ -19,6 +19,31 @@ from workbook.problems import ERROR, WARNING
 
 DEFAULT_HOURS = "09:00-18:00"
 DEFAULT_WEEKEND = "0000011"
+DEFAULT_ZONE = "Asia/Shanghai"  # 系统参数 时区 when blank or missing: the team lives in Beijing time
+
+
+def zone_named(name, problems: list[Problem] | None = None):
+    """The ZoneInfo for 系统参数 时区 (IANA name); blank or unknown → Asia/Shanghai (reported)."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    text = str(name).strip() if name not in (None, "") and not (isinstance(name, float) and math.isnan(name)) else ""
+    if text:
+        try:
+            return ZoneInfo(text)
+        except (ZoneInfoNotFoundError, ValueError):
+            if problems is not None:
+                problems.append(Problem(S.PARAMS.name, None, "时区", text,
+                                        f"不是有效的时区名称 — 已按 {DEFAULT_ZONE} 计算，请填写如 Asia/Shanghai",
+                                        WARNING))
+    return ZoneInfo(DEFAULT_ZONE)
+
+
+def team_now(zone) -> dt.datetime:
+    """The clock read in the team's time zone, as a naive local time to the second.
+
+    The only place the routines read the clock: everything downstream gets ``now`` passed in.
+    """
+    return dt.datetime.now(zone).replace(tzinfo=None, microsecond=0)
 
 
 @dataclass(frozen=True)
@@ -103,6 +128,11 @@ class Settings:
         if start is None or end is None:
             return None
         return start, end
+
+    @property
+    def zone(self):
+        """系统参数 时区 as a ZoneInfo (default Asia/Shanghai)."""
+        return zone_named(self.params.get("时区"), self.problems)
 
     @property
     def csat_threshold(self) -> float:

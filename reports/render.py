@@ -142,7 +142,7 @@ def _context(kind: str, frames, settings, *, now: dt.datetime, source: str, prob
     return checklist_context(frames, now=now, source=source, problems=problems)
 
 
-def build_context(source, *, kind: str, now: dt.datetime, month: str | None = None) -> dict:
+def build_context(source, *, kind: str, now: dt.datetime | None = None, month: str | None = None) -> dict:
     """Read ``source`` (a path or an xw.Book) once, run the report's steps in memory, build its context."""
     if kind not in KINDS:
         raise ReportError(f"未知的报告类型“{kind}” — 可选：{'、'.join(KINDS)}")
@@ -150,6 +150,10 @@ def build_context(source, *, kind: str, now: dt.datetime, month: str | None = No
 
     with open_workbook(source, read_only=True) as session:
         work = Work(session.snapshot, now)
+        if now is None:  # the clock in the workbook's 系统参数 时区
+            from macros.settings import team_now
+
+            work.now = now = team_now(work.settings.zone)
         for step in _steps(kind):
             step(work)
         frames = {name: work.view(name) for name in work.snapshot.sheets
@@ -178,12 +182,12 @@ def write_atomically(out: Path, text: str) -> Path:
     return out
 
 
-def render_report(source, *, kind: str, out: Path, now: dt.datetime, month: str | None = None) -> Path:
+def render_report(source, *, kind: str, out: Path, now: dt.datetime | None = None, month: str | None = None) -> Path:
     """Render report ``kind`` from the workbook ``source`` (a path or an xw.Book) to the HTML file ``out``.
 
     Example::
 
-        render_report("售后服务.xlsx", kind="evaluation", out=Path("评估报告.html"), now=datetime.now())
+        render_report("售后服务.xlsx", kind="evaluation", out=Path("评估报告.html"))  # now: the team's clock
     """
     context = build_context(source, kind=kind, now=now, month=month)
     return write_atomically(Path(out), render_html(kind, context))

@@ -77,6 +77,9 @@ NOT_STARTED, IN_PROGRESS, AT_RISK, OVERDUE, DONE_ON_TIME, DONE_LATE = (
     "未开始", "进行中", "即将超时", "已超时", "按时完成", "超时完成",
 )
 STATUSES = (NOT_STARTED, IN_PROGRESS, AT_RISK, OVERDUE, DONE_ON_TIME, DONE_LATE)
+# A stage that does not exist for a ticket (no 时限标准 row for it: no callback for 咨询类; the
+# 登记 stage of a ticket the program registered itself). Written by the routines, never by status().
+NOT_APPLICABLE = "不适用"
 DEFAULT_WARNING = 0.8
 
 MAX_SPAN_DAYS = 36525  # a deadline 100 years out is a typing error, not a policy

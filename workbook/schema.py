@@ -71,7 +71,7 @@ DEPARTMENTS = ("客服部", "维修部", "咨询部", "回访组", "产品部", 
 SLA_STAGES = ("登记", "分配", "首次响应", "解决", "结果反馈", "客户确认", "回访")
 SLA_SCOPES = ("全部",) + URGENCIES + REQUEST_TYPES + ("新购客户",)
 SLA_UNITS = ("分钟", "小时", "工作小时", "工作日", "自然日", "月")
-SLA_STATES = ("未开始", "进行中", "即将超时", "已超时", "按时完成", "超时完成")
+SLA_STATES = ("未开始", "进行中", "即将超时", "已超时", "按时完成", "超时完成", "不适用")
 COMPARE = ("≥", "≤")
 PASS_FAIL = ("合格", "不合格")
 JUDGE_MODES = ("自动", "人工")
@@ -110,6 +110,8 @@ class Column:
     owner_when: tuple[str, str | tuple[str, ...]] | None = None  # owner=ROW: (column header, value(s))
     released_by: str | None = None  # fill columns: a request column that lets the program
     #                                 overwrite this cell on rows where staff set it
+    placeholder: str | None = None  # fill columns: a typed value that means "not yet" (当前状态
+    #                                 待分配) — the program may replace it as if the cell were blank
     personal: bool = False  # personal data: masked in reports, protectable
     optional: bool = False  # a workbook made before the column existed still reads without it
 
@@ -237,7 +239,8 @@ INTAKE = Sheet(
         Column("首次响应时间", DATETIME, width=17),
         Column("结果反馈时间", DATETIME, width=17, note="服务完成后向客户反馈处理结果的时间"),
         Column("完成时间", DATETIME),
-        Column("当前状态", CHOICE, owner=FILL, choices=TICKET_STATES),
+        Column("当前状态", CHOICE, owner=FILL, choices=TICKET_STATES, placeholder="待分配",
+               note="新工单可填「待分配」或留空；派单分配处理人后自动改为「待响应」"),
         Column("重新分配", CHOICE, owner=REQUEST, choices=FLAG, note="选「是」后点派单，将重新分配处理人"),
         Column("关联工单号", TEXT, width=17, note="二次处理工单对应的原工单"),
         *_sla_pair("登记"),
@@ -344,7 +347,10 @@ PARAMS_ROWS: tuple[tuple, ...] = (
     ("改进方案截止日", 10, "每月几日前输出改进方案"),
     ("备份保留份数", 5, "每次写入前保留的历史版本数"),
     ("客服经理", "", "超时预警的最终升级对象"),
-    ("回访任务回溯天数", 30, "生成回访任务时只看最近多少天内完成的工单/购买，避免首次使用时补出大量历史任务"),
+    ("回访任务回溯天数", 30, "回访任务只看最近多少天内完成的工单/购买，二次处理工单只为最近多少天内的低分调研开立，"
+     "避免首次使用时补出大量历史任务"),
+    ("时区", "Asia/Shanghai", "团队所在时区（IANA 名称，如 Asia/Shanghai）：未指定 --now 时按此时区读取当前时间，"
+     "服务器时钟为 UTC 也不影响"),
     ("工作簿版本", 1, "工作簿格式的版本号（总部汇总据此识别旧版或新版工作簿），请勿修改"),
 )
 # The workbook format this code writes and reads; bump it when a sheet or header changes meaning.

@@ -1,0 +1,149 @@
+"""The team's daily loop, item by item (issue: state, re-handling, deadlines, KPIs, data checks).
+
+Each test is a situation a small team meets, what its manager expects, and why. Expected values
+are worked out by hand from the default 时限标准 (SPEC §3) and the calendar; the comments say how.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from macros import refresh
+from tests.bookmaker import make_book
+from workbook import read_file
+
+D = dt.datetime
+INTAKE = "客户服务信息登记表"
+SURVEY = "客户满意度调研表"
+NOW = D(2026, 11, 20, 16, 0)  # a Friday
+
+
+def ticket(**values):
+    base = {"受理时间": D(2026, 11, 20, 9, 0), "登记时间": D(2026, 11, 20, 9, 5),
+            "客户名称/姓名": "王女士", "联系方式": "13812345678", "购买产品型号": "JS-200",
+            "需求类型": "维修类", "问题描述": "运行时有异响", "所属店铺/区域": "三号店"}
+    return {**base, **values}
+
+
+def survey(number, when, score, **values):
+    base = {"工单号": number, "回访对象": "王女士", "回访时间": when, "服务态度评分": score,
+            "专业能力评分": 8, "解决效率评分": 8, "总体满意度": 8, "推荐意愿": 8}
+    return {**base, **values}
+
+
+# ---- 1. dispatch moves 待分配 → 待响应 ------------------------------------------------------------
+def test_a_ticket_typed_as_waiting_for_assignment_is_waiting_for_response_once_assigned(tmp_path):
+    # The 客服专员 types 待分配 — the natural first state — on two new tickets, and on one she
+    # already gave to 工程师B by hand. After 派单 the supervisor expects none of them to still
+    # read 待分配: each has a person, so each waits for that person's response.
+    book = make_book(tmp_path / "b.xlsx", {INTAKE: [
+        ticket(当前状态="待分配"),
+        ticket(当前状态="待分配", 需求类型="咨询类", 问题描述="滤芯多久更换"),
+        ticket(当前状态="待分配", 处理人="工程师B", 责任部门="维修部"),
+        ticket(当前状态="处理中", 处理人="工程师C", 责任部门="维修部", 首次响应时间=D(2026, 11, 20, 10)),
+    ]})
+    refresh.dispatch(book, now=NOW)
+    t = read_file(book).frame(INTAKE)
+    assert t["处理人"].notna().all()
+    assert t["当前状态"].tolist() == ["待响应", "待响应", "待响应", "处理中"]  # 处理中 was typed: kept
+    assert not ((t["当前状态"] == "待分配") & t["处理人"].notna()).any()
+
+
+# ---- 2. 二次处理 tickets: 全部刷新 routes them like 回访任务 then 派单 -------------------------------
+def _low_survey_book(path):
+    return make_book(path, {
+        INTAKE: [ticket(服务工单号="SV202611100001", 受理时间=D(2026, 11, 10, 9), 登记时间=D(2026, 11, 10, 9, 5),
+                        处理人="工程师B", 责任部门="维修部", 分配时间=D(2026, 11, 10, 9, 20),
+                        首次响应时间=D(2026, 11, 10, 10), 完成时间=D(2026, 11, 12, 15), 当前状态="已完成")],
+        SURVEY: [survey("SV202611100001", D(2026, 11, 19, 10), 5)],
+    })
+
+
+def test_a_low_survey_ticket_is_routed_the_same_by_refresh_as_by_callbacks_then_dispatch(tmp_path):
+    # A customer scored 服务态度 5 yesterday. Whichever button the team uses, the re-handling
+    # ticket must land with the 客服主管 of 客服部 (派单规则: 回访类/二次处理 → 客服部/客服主管),
+    # waiting for response — not sit in 待分配 with no department forever.
+    one = _low_survey_book(tmp_path / "one.xlsx")
+    two = _low_survey_book(tmp_path / "two.xlsx")
+    refresh.refresh_all(one, now=NOW)
+    refresh.callbacks(two, now=NOW)
+    refresh.dispatch(two, now=NOW)
+    columns = ["服务工单号", "关联工单号", "二级标签", "责任部门", "处理人", "当前状态", "分配时间"]
+    a = read_file(one).frame(INTAKE)[columns].iloc[1].to_dict()
+    b = read_file(two).frame(INTAKE)[columns].iloc[1].to_dict()
+    assert a == b
+    assert (a["关联工单号"], a["二级标签"], a["责任部门"], a["处理人"], a["当前状态"]) == (
+        "SV202611100001", "二次处理", "客服部", "主管乙", "待响应")
+
+
+# ---- 3. first run: no flood of old re-handling tickets, no registration charge ------------------
+def test_the_first_refresh_opens_re_handling_only_for_surveys_within_the_look_back(tmp_path):
+    # A team starts using the workbook with its history: low scores from June and from last
+    # week. 回访任务回溯天数 is 30: the manager expects one 二次处理 ticket (last week's), not a
+    # backlog born months overdue. The June survey stays as it was (no ticket number written).
+    old, recent = D(2026, 6, 15, 10), D(2026, 11, 16, 10)  # 158 and 4 days before NOW
+    book = make_book(tmp_path / "b.xlsx", {
+        INTAKE: [ticket(服务工单号="SV202606100001", 受理时间=D(2026, 6, 10, 9), 登记时间=D(2026, 6, 10, 9, 5),
+                        处理人="工程师B", 分配时间=D(2026, 6, 10, 9, 20), 首次响应时间=D(2026, 6, 10, 10),
+                        完成时间=D(2026, 6, 12, 15), 当前状态="已完成"),
+                 ticket(服务工单号="SV202611100001", 受理时间=D(2026, 11, 10, 9), 登记时间=D(2026, 11, 10, 9, 5),
+                        处理人="工程师B", 分配时间=D(2026, 11, 10, 9, 20), 首次响应时间=D(2026, 11, 10, 10),
+                        完成时间=D(2026, 11, 12, 15), 当前状态="已完成")],
+        SURVEY: [survey("SV202606100001", old, 3), survey("SV202611100001", recent, 4)],
+    })
+    result = refresh.refresh_all(book, now=NOW)
+    snap = read_file(book)
+    t, s = snap.frame(INTAKE), snap.frame(SURVEY)
+    followups = t[t["二级标签"] == "二次处理"]
+    assert followups["关联工单号"].tolist() == ["SV202611100001"]
+    assert s["二次处理工单号"].isna().tolist() == [True, False]
+    assert any("1 份低于7分的调研早于回访任务回溯天数" in line for line in result.lines)
+    # The program registered it itself: its 登记 stage is not the team's to miss.
+    row = followups.iloc[0]
+    assert row["登记状态"] == "不适用" and pd.isna(row["登记时限"])
+    alerts = snap.frame("超时预警")
+    assert not ((alerts["工单号"] == row["服务工单号"]) & (alerts["环节"] == "登记")).any()
+
+
+# ---- 8. the clock is read in the team's time zone ------------------------------------------------
+def _kpi_now(book: Path, *extra: str) -> dt.datetime:
+    exe = Path(sys.executable).with_name("aftersales")
+    out = subprocess.run([str(exe), "kpi", str(book), "--json", *extra], capture_output=True, text=True,
+                         env={"TZ": "UTC", "PATH": "/usr/bin:/bin"}, timeout=120, check=True)
+    return dt.datetime.fromisoformat(json.loads(out.stdout)["now"])
+
+
+def test_a_server_on_utc_still_works_in_beijing_time(tmp_path):
+    # The nightly job runs on a server whose clock is UTC. The team lives in Beijing (UTC+8, no
+    # daylight saving — so "UTC + 8 h" is an independent check of the zone database's answer).
+    book = make_book(tmp_path / "b.xlsx", {INTAKE: [ticket()]})
+    before = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None) + dt.timedelta(hours=8)
+    now = _kpi_now(book)
+    after = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None) + dt.timedelta(hours=8)
+    assert before.replace(microsecond=0) <= now <= after
+    # --now is taken as given, never shifted.
+    assert _kpi_now(book, "--now", "2026-11-20 16:00") == NOW
+
+
+def test_the_time_zone_is_a_setting_and_a_bad_one_is_reported(tmp_path):
+    # A team in Urumqi sets 时区 to Asia/Urumqi (UTC+6, no daylight saving).
+    book = make_book(tmp_path / "b.xlsx", {INTAKE: [ticket()]}, params={"时区": "Asia/Urumqi"})
+    before = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None) + dt.timedelta(hours=6)
+    now = _kpi_now(book)
+    assert before.replace(microsecond=0) <= now <= before + dt.timedelta(minutes=2)
+    typo = make_book(tmp_path / "c.xlsx", {INTAKE: [ticket()]}, params={"时区": "Beijing"})
+    result = refresh.kpi(typo, write=False)
+    assert any(p.column == "时区" and "Asia/Shanghai" in p.reason for p in result.problems)
+    shanghai = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None) + dt.timedelta(hours=8)
+    assert abs((pd_now(result) - shanghai).total_seconds()) < 120
+
+
+def pd_now(result) -> dt.datetime:
+    return dt.datetime.fromisoformat(result.results["kpi"]["now"])
