@@ -1,8 +1,10 @@
 """Deadline (时限) and status (状态) columns of the intake sheet, for whole columns at once.
 
-Each stage has a start, an event that ends it, and a rule from the 时限标准 sheet chosen by the
-ticket's 需求类型 (投诉类 wins) or else its 紧急程度, or else the stage's 全部 row. Paused time
-(暂停记录) does not consume the first-response and resolution clocks.
+Each stage has a start, an event that ends it, and a rule from the 时限标准 sheet: the rows for
+the ticket's 需求类型 and its 紧急程度 both apply and the stricter (earlier) deadline wins; the
+stage's 全部 row applies when neither exists (udfs.policy). Paused time (暂停记录) does not consume
+the first-response and resolution clocks, and a pause moves only a stage still open when it
+starts. 即将超时 is measured in the target's unit (working time for 工作小时/工作日).
 
 Values rather than formulas: the routines write these columns on every platform, so Windows
 Excel, macOS Excel, LibreOffice and headless runs all show the same values; the same maths is
@@ -17,9 +19,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from macros.settings import Settings
 from macros.steps import step
 from macros.work import Work
+from udfs import policy as sla_policy
 from udfs import sla
 from udfs.errors import BatchError, CalendarError
 from workbook import Problem
@@ -67,28 +69,34 @@ def stage_events(work: Work, tickets: pd.DataFrame) -> dict[str, pd.Series]:
                      work.view(S.SURVEY.name), plan)
 
 
-def rules_for(tickets: pd.DataFrame, stage: str, settings: Settings):
-    """Per-ticket (amount, unit, warning) arrays for ``stage``; NaN/None where no rule applies."""
-    n = len(tickets)
-    amounts = np.full(n, np.nan)
-    units = np.full(n, None, dtype=object)
-    warnings = np.full(n, sla.DEFAULT_WARNING)
-    keys = tickets["需求类型"].fillna("").astype(str) + "|" + tickets["紧急程度"].fillna("").astype(str)
-    codes, uniques = pd.factorize(keys)
-    for code, key in enumerate(uniques):
-        request_type, urgency = key.split("|")
-        rule = settings.sla_rule(stage, request_type or None, urgency or None)
-        if rule is None:
-            continue
-        idx = codes == code
-        amounts[idx], units[idx], warnings[idx] = rule.amount, rule.unit, rule.warning
-    return amounts, units, warnings
+def stage_rules(work: Work, tickets: pd.DataFrame, stage: Stage) -> sla_policy.StageDues:
+    """The winning 时限标准 rule per ticket at ``stage`` and its deadline before pauses.
+
+    SPEC §3: the type's and the urgency's rows both apply and the stricter wins
+    (udfs.policy.stage_dues — the same code as the Excel function SLA_STAGE_DUE). Computed once
+    per run and stage: 计算状态 reuses what 计算时限 chose.
+    """
+    memo = work.memo.setdefault("stage_rules", {})
+    key = (stage.name, id(tickets), len(tickets))
+    if key not in memo:
+        memo[key] = sla_policy.stage_dues(work.settings.sla, stage.name, stage_start(tickets, stage),
+                                          tickets["需求类型"], tickets["紧急程度"], work.settings.calendar)
+    return memo[key]
 
 
 def not_applicable(work: Work, tickets: pd.DataFrame, stage: str, units: np.ndarray) -> np.ndarray:
     """Tickets for which ``stage`` does not exist: no 时限标准 rule applies to them, or (登记) the
     program registered the ticket itself — a 二次处理 ticket is never late being registered."""
     out = np.asarray(units == None, dtype=bool)  # noqa: E711 - object array of units
+    # A blank 需求类型 or 紧急程度 is not yet known (dispatch fills 紧急程度): when some rule of the
+    # stage could apply once it is, the stage is 未开始 rather than 不适用.
+    scopes = {scope for (name, scope) in work.settings.sla if name == stage}
+    unknown = np.zeros(len(tickets), dtype=bool)
+    if scopes & set(S.URGENCIES):
+        unknown |= tickets["紧急程度"].isna().to_numpy()
+    if scopes & set(S.REQUEST_TYPES):
+        unknown |= tickets["需求类型"].isna().to_numpy()
+    out &= ~unknown
     if stage == "登记" and S.SURVEY.name in work.snapshot.sheets:
         from macros.callbacks import created_followups
 
@@ -103,11 +111,9 @@ def pause_table(work: Work, tickets: pd.DataFrame):
     position = position[~position.index.duplicated()]
     rows = pauses[pauses["工单号"].isin(position.index) & pauses["暂停开始"].notna()]
     owners = position[rows["工单号"]].to_numpy()
-    # A pause still open on a finished ticket ends when the ticket was finished.
-    finished = tickets["完成时间"].to_numpy()[owners]
-    ends = rows["暂停结束"].to_numpy()
-    ends = np.where(pd.isna(ends), finished, ends)
-    return owners, rows["暂停开始"].to_numpy(), ends
+    # A pause left open (暂停结束 blank) stays open here: each stage ends it at its own event
+    # (extend_for_pauses' ``done``), 暂停工时 at 完成时间 — or at now while the ticket is open.
+    return owners, rows["暂停开始"].to_numpy(), rows["暂停结束"].to_numpy()
 
 
 @step("计算时限", provides={"deadlines"}, invalidates={"statuses"})
@@ -118,23 +124,33 @@ def deadlines_step(work: Work) -> None:
         return
     settings = work.settings
     owners, begins, ends = pause_table(work, tickets)
+    work.memo.pop("stage_rules", None)  # the tickets may have changed since an earlier step
     for stage in STAGES:
         start = stage_start(tickets, stage)
-        amounts, units, _ = rules_for(tickets, stage.name, settings)
-        skip = not_applicable(work, tickets, stage.name, units)
+        chosen = stage_rules(work, tickets, stage)
+        _report(work, tickets, f"{stage.name}时限", start, chosen.errors)
         # Tickets without a rule for this stage (e.g. no callback for 咨询类) get no deadline.
+        skip = not_applicable(work, tickets, stage.name, chosen.units)
         start = start.where(pd.Series(~skip, index=tickets.index))
-        units = np.where(units == None, "小时", units)  # noqa: E711 - placeholder, start is blank
-        due = _column(work, tickets, f"{stage.name}时限", start,
-                      lambda s=start, a=amounts, u=units: sla.due_many(s, a, u, settings.calendar))
+        due = np.where(skip, np.datetime64("NaT"), chosen.due)
+        units = np.where(skip, "小时", chosen.units)  # placeholder where skipped: start is blank
         if stage.paused and len(owners):
+            # A pause moves only a stage still open when it starts (its event not yet reached).
+            done = tickets[stage.event].to_numpy(dtype="datetime64[ns]")
             due = _column(work, tickets, f"{stage.name}时限", start,
-                          lambda d=due, s=start, u=units: sla.extend_for_pauses_many(
+                          lambda d=due, s=start, u=units, e=done: sla.extend_for_pauses_many(
                               d, u, settings.calendar, work.now, starts=s, pause_rows=owners,
-                              pause_starts=begins, pause_ends=ends))
+                              pause_starts=begins, pause_ends=ends, dones=e))
         tickets[f"{stage.name}时限"] = pd.Series(due, index=tickets.index).astype("datetime64[ns]")
     tickets["暂停工时"] = _paused_hours(work, tickets, owners, begins, ends)
     work.lines.append(f"时限：已计算 {len(tickets)} 张工单的 {len(STAGES)} 个环节截止时间")
+
+
+def _report(work: Work, tickets: pd.DataFrame, header: str, start: pd.Series, errors: dict) -> None:
+    for position, error in errors.items():
+        row = int(tickets.index[position])
+        work.problems.append(Problem(INTAKE, row, header, start.iloc[position], str(error), ERROR,
+                                     ticket=tickets["服务工单号"].iloc[position]))
 
 
 def _column(work: Work, tickets: pd.DataFrame, header: str, start: pd.Series, compute) -> np.ndarray:
@@ -142,10 +158,7 @@ def _column(work: Work, tickets: pd.DataFrame, header: str, start: pd.Series, co
     try:
         return compute()
     except BatchError as failed:
-        for position, error in failed.errors.items():
-            row = int(tickets.index[position])
-            work.problems.append(Problem(INTAKE, row, header, start.iloc[position], str(error), ERROR,
-                                         ticket=tickets["服务工单号"].iloc[position]))
+        _report(work, tickets, header, start, failed.errors)
         return failed.partial
 
 
@@ -194,10 +207,13 @@ def statuses_step(work: Work) -> None:
     events = stage_events(work, tickets)
     for stage in STAGES:
         start = stage_start(tickets, stage)
-        _, units, warnings = rules_for(tickets, stage.name, work.settings)
+        chosen = stage_rules(work, tickets, stage)
+        units, warnings = chosen.units, chosen.warnings
         header = f"{stage.name}状态"
         try:
-            values = sla.status_many(tickets[f"{stage.name}时限"], events[stage.name], work.now, start, warnings)
+            # 即将超时 is measured in the winning target's unit: working time for working units.
+            values = sla.status_many(tickets[f"{stage.name}时限"], events[stage.name], work.now, start, warnings,
+                                     units=np.where(chosen.applies, units, None), cal=work.settings.calendar)
         except BatchError as failed:
             values = failed.partial
             for position, error in failed.errors.items():

@@ -36,6 +36,7 @@ class Work:
     # (even with no rows) means the step decided that column: program formulas it did not ask
     # for there go back to values (workbook.formulas.apply_formulas).
     formulas: dict[str, dict[str, dict[int, str]]] = field(default_factory=dict)
+    memo: dict[str, object] = field(default_factory=dict)  # what one step computed for a later one
     _settings: object = None
 
     def frame(self, name: str) -> pd.DataFrame:

@@ -147,3 +147,100 @@ def test_the_time_zone_is_a_setting_and_a_bad_one_is_reported(tmp_path):
 
 def pd_now(result) -> dt.datetime:
     return dt.datetime.fromisoformat(result.results["kpi"]["now"])
+
+
+# ---- 4. the stricter of the type rule and the urgency rule wins ---------------------------------
+def test_an_urgent_complaint_is_not_given_more_time_than_an_urgent_repair(tmp_path):
+    # Wednesday 10:00 two customers call: one with an urgent repair, one with an urgent
+    # complaint. The manager expects the complaint to be at least as urgent: 紧急 gives 2 h to
+    # respond and 24 h to resolve, stricter than 投诉类's 24 h / 5 工作日, so both tickets get
+    # 12:00 the same day and Thursday 10:00.
+    received = D(2026, 11, 18, 10)
+    book = make_book(tmp_path / "b.xlsx", {INTAKE: [
+        ticket(受理时间=received, 登记时间=received, 紧急程度="紧急"),
+        ticket(受理时间=received, 登记时间=received, 紧急程度="紧急", 需求类型="投诉类", 问题描述="工程师爽约两次"),
+        # A 一般 complaint: 投诉类 24 h = 一般 24 h; resolution 一般 3 工作日 (Thu, Fri, Mon →
+        # 11-23 18:00) beats 投诉类 5 工作日 (→ Wed 11-25 18:00).
+        ticket(受理时间=received, 登记时间=received, 紧急程度="一般", 需求类型="投诉类", 问题描述="态度差"),
+    ]})
+    refresh.dispatch(book, now=D(2026, 11, 18, 10, 30))
+    t = read_file(book).frame(INTAKE)
+    assert t["首次响应时限"].tolist() == [D(2026, 11, 18, 12)] * 2 + [D(2026, 11, 19, 10)]
+    assert t["解决时限"].tolist() == [D(2026, 11, 19, 10)] * 2 + [D(2026, 11, 23, 18)]
+
+
+def test_the_policy_sheet_says_how_rules_combine():
+    from workbook import schema as S
+
+    text = S.SLA_POLICY.description + S.SLA_POLICY.column("适用对象").note
+    assert "更早" in text and "全部" in text
+
+
+# ---- 5. a pause affects only the stages still open when it starts -------------------------------
+def test_a_pause_typed_after_completion_leaves_the_finished_ticket_alone(tmp_path):
+    # A repair was finished Wednesday 15:00. On Thursday someone logs a pause on it by mistake
+    # (once open-ended, once with an end). The manager expects the finished ticket's deadlines
+    # and statuses to be exactly as without the pause — no blank deadline, no error.
+    def book_with(pauses, name):
+        return make_book(tmp_path / name, {
+            INTAKE: [ticket(服务工单号="SV1", 受理时间=D(2026, 11, 16, 9), 登记时间=D(2026, 11, 16, 9, 5),
+                            紧急程度="一般", 处理人="工程师B", 分配时间=D(2026, 11, 16, 9, 20),
+                            首次响应时间=D(2026, 11, 16, 10), 完成时间=D(2026, 11, 18, 15), 当前状态="已完成")],
+            "暂停记录": pauses})
+
+    plain = book_with([], "plain.xlsx")
+    open_pause = book_with([{"工单号": "SV1", "暂停开始": D(2026, 11, 19, 10), "暂停原因": "等待客户"}], "open.xlsx")
+    ended = book_with([{"工单号": "SV1", "暂停开始": D(2026, 11, 19, 10), "暂停结束": D(2026, 11, 19, 12)}],
+                      "ended.xlsx")
+    columns = [f"{s}{k}" for s in ("首次响应", "解决") for k in ("时限", "状态")]
+    expected = None
+    for book in (plain, open_pause, ended):
+        result = refresh.escalate(book, now=NOW)
+        assert not result.errors, [str(p) for p in result.errors]
+        got = read_file(book).frame(INTAKE)[columns].iloc[0].tolist()
+        expected = expected or got
+        assert got == expected
+    # 一般: first response 24 h → Tue 09:00; resolution 3 工作日 → Thu 11-19 18:00. Both met.
+    assert expected == [D(2026, 11, 17, 9), "按时完成", D(2026, 11, 19, 18), "按时完成"]
+
+
+def test_a_pause_after_the_first_response_moves_only_the_resolution_deadline(tmp_path):
+    # Monday 09:00 a repair comes in (一般); the engineer answers at 10:00 and at 14:00 the
+    # ticket is paused waiting for parts, still paused on Friday 16:00. The first response was
+    # given before the pause: its deadline (24 h → Tue 09:00) must not move, refresh after
+    # refresh. The resolution deadline (3 工作日 → Thu 18:00) moves by the paused working time:
+    # Mon 14–18 (4 h) + Tue, Wed, Thu (27 h) + Fri 9–16 (7 h) = 38 h, walked from Thu 18:00:
+    # Fri, Mon, Tue, Wed (36 h) + 2 h → Thu 11-26 11:00. On Saturday 16:00 the pause has added
+    # only Fri 16–18 (2 h) more → Thu 13:00.
+    book = make_book(tmp_path / "b.xlsx", {
+        INTAKE: [ticket(服务工单号="SV1", 受理时间=D(2026, 11, 16, 9), 登记时间=D(2026, 11, 16, 9, 5),
+                        紧急程度="一般", 处理人="工程师B", 分配时间=D(2026, 11, 16, 9, 20),
+                        首次响应时间=D(2026, 11, 16, 10), 当前状态="暂停")],
+        "暂停记录": [{"工单号": "SV1", "暂停开始": D(2026, 11, 16, 14), "暂停原因": "等待配件"}]})
+    refresh.escalate(book, now=NOW)
+    t = read_file(book).frame(INTAKE).iloc[0]
+    assert (t["首次响应时限"], t["解决时限"]) == (D(2026, 11, 17, 9), D(2026, 11, 26, 11))
+    refresh.escalate(book, now=D(2026, 11, 21, 16))
+    t = read_file(book).frame(INTAKE).iloc[0]
+    assert (t["首次响应时限"], t["解决时限"]) == (D(2026, 11, 17, 9), D(2026, 11, 26, 13))
+    assert t["首次响应状态"] == "按时完成"
+
+
+# ---- 6. 即将超时 in the target's own unit -----------------------------------------------------------
+@pytest.mark.parametrize("now, expected", [
+    # 常规 first response, 3 工作日 from Fri 11-20 09:00 → Wed 11-25 18:00: 36 working hours
+    # (Fri, Mon, Tue, Wed × 9 h). 80 % of it is 28.8 working hours → Wed 10:48.
+    (D(2026, 11, 24, 17), "进行中"),  # 26 working hours (72 %); in clock time it is 104/129 h = 81 %
+    (D(2026, 11, 25, 10, 30), "进行中"),  # 28.5 h = 79 %
+    (D(2026, 11, 25, 11), "即将超时"),  # 29 h = 81 %
+    (D(2026, 11, 25, 18, 30), "已超时"),
+])
+def test_a_working_day_deadline_warns_after_80_percent_of_its_working_time(tmp_path, now, expected):
+    received = D(2026, 11, 20, 9)
+    book = make_book(tmp_path / "b.xlsx", {INTAKE: [
+        ticket(受理时间=received, 登记时间=received, 紧急程度="常规", 处理人="工程师B",
+               分配时间=received, 当前状态="待响应")]})
+    refresh.escalate(book, now=now)
+    t = read_file(book).frame(INTAKE).iloc[0]
+    assert t["首次响应时限"] == D(2026, 11, 25, 18)
+    assert t["首次响应状态"] == expected

@@ -152,7 +152,7 @@ def sla_due_paused(
 @xw.arg("years", doc=_YEARS_DOC)
 def sla_stage_due(stage, start, request_type, urgency, policy, holidays=None, workdays=None, hours=None,
                   weekend=None, years=None):
-    """按「时限标准」计算某环节的截止时间（需求类型优先，其次紧急程度，再次「全部」）。
+    """按「时限标准」计算某环节的截止时间（需求类型与紧急程度均有规定时取更早者，否则用「全部」）。
 
     The same rule the routines use for the 时限 columns, without pauses (暂停 extends those in
     the routines). A ticket with no rule at this stage gets a blank cell.
@@ -165,20 +165,11 @@ def sla_stage_due(stage, start, request_type, urgency, policy, holidays=None, wo
 
     def compute(grid: Cells):
         c = grid.columns
-        amounts = np.full(grid.size, np.nan)
-        units = np.full(grid.size, "小时", dtype=object)
-        starts = np.array(c["start"], dtype=object)
-        for i, (kind, level) in enumerate(zip(c["request_type"], c["urgency"])):
-            rule = sla_policy.find_rule(rules, stage_name, _text(kind), _text(level))
-            if rule is None:
-                starts[i] = None  # no target for this ticket at this stage: blank
-            else:
-                amounts[i], units[i] = rule.amount, rule.unit
         cal = excel_calendar(holidays, workdays, hours, weekend, years)
-        return _values_and_errors(lambda: sla.due_many(list(starts), amounts, units, cal))
+        # The routines' own rule (udfs.policy.stage_dues): the stricter of type and urgency wins;
+        # a ticket with no rule at this stage gets a blank.
+        chosen = sla_policy.stage_dues(rules, stage_name, list(c["start"]), list(c["request_type"]),
+                                       list(c["urgency"]), cal)
+        return chosen.due, chosen.errors
 
     return compute_cells({"start": start, "request_type": request_type, "urgency": urgency}, compute)
-
-
-def _text(value: Any) -> str | None:
-    return None if value is None or str(value).strip() == "" else str(value).strip()

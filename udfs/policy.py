@@ -1,8 +1,10 @@
 """The SLA policy table (时限标准): which target applies to a ticket at a stage.
 
-One rule for the whole product: the ticket's 需求类型 row wins (投诉类 has its own targets), then
-its 紧急程度 row, then the stage's 全部 row. The routines and the Excel function
-``sla_stage_due`` both use it.
+One rule for the whole product (SPEC §3): a stage's rows for the ticket's 需求类型 (e.g. 投诉类)
+and for its 紧急程度 (e.g. 紧急) both apply, and when both exist the stricter one — the earlier
+deadline from the same start — wins (a tie goes to the type's row); the stage's 全部 row applies
+only when neither exists. The routines (``stage_dues``) and the Excel function
+``sla_stage_due`` both use it, so a cell and the 时限 column agree.
 """
 
 from __future__ import annotations
@@ -10,7 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
-from udfs.errors import UdfError
+import numpy as np
+import pandas as pd
+
+from udfs.errors import BatchError, UdfError
 from udfs.values import is_blank, parse_number, parse_share
 
 ALL = "全部"
@@ -35,12 +40,88 @@ class BadPolicy(UdfError):
 Rules = Mapping[tuple[str, str], SlaRule]
 
 
+def applicable_rules(rules: Rules, stage: str, request_type: str | None,
+                     urgency: str | None) -> tuple[SlaRule, ...]:
+    """The rules that apply to a ticket at ``stage``: its type's and its urgency's rows (those
+    that exist, type first), else the 全部 row, else none. The stricter of two wins (``stage_dues``)."""
+    found = tuple(rules[(stage, scope)] for scope in (request_type, urgency)
+                  if scope and (stage, scope) in rules)
+    if found:
+        return found
+    return (rules[(stage, ALL)],) if (stage, ALL) in rules else ()
+
+
 def find_rule(rules: Rules, stage: str, request_type: str | None, urgency: str | None) -> SlaRule | None:
-    """The rule for a ticket at ``stage``: its type's row, else its urgency's, else 全部."""
-    for scope in (request_type, urgency, ALL):
-        if scope and (stage, scope) in rules:
-            return rules[(stage, scope)]
-    return None
+    """The first applicable rule (type's row, else urgency's, else 全部) — for stages where the
+    start alone does not decide, e.g. 新购客户's callback. Deadlines use ``stage_dues``."""
+    found = applicable_rules(rules, stage, request_type, urgency)
+    return found[0] if found else None
+
+
+@dataclass
+class StageDues:
+    """Per ticket at one stage: the winning rule's deadline (NaT: no start or no rule), amount,
+    unit (None: no rule), warning fraction, and the rows that failed (position → error)."""
+
+    due: np.ndarray
+    amounts: np.ndarray
+    units: np.ndarray
+    warnings: np.ndarray
+    errors: dict
+
+    @property
+    def applies(self) -> np.ndarray:
+        return np.array([u is not None for u in self.units], dtype=bool)
+
+
+def stage_dues(rules: Rules, stage: str, starts: Any, request_types: Any, urgencies: Any, cal=None) -> StageDues:
+    """Deadlines of a column of tickets at ``stage``, the stricter rule winning (module doc).
+
+    ``starts``: the stage's start per ticket; ``request_types`` / ``urgencies``: the tickets'
+    需求类型 and 紧急程度 (blank: None). Bad rows (a year without holiday data…) are NaT in
+    ``due`` and listed in ``errors``; the rest are computed.
+    """
+    from udfs import sla  # policy stays importable without the calendar maths
+
+    errors: dict = {}
+    start_values = sla._moments(starts, "开始时间", errors)  # text in a date cell: that row's error
+    size = len(start_values)
+    types = _texts(request_types, size)
+    levels = _texts(urgencies, size)
+    picks = [(np.full(size, np.nan), np.full(size, None, dtype=object), np.full(size, DEFAULT_WARNING))
+             for _ in range(2)]
+    keys = pd.factorize(pd.Series([f"{t}\x1f{u}" for t, u in zip(types, levels)], dtype=object))
+    codes, uniques = keys
+    for code, key in enumerate(uniques):
+        request_type, urgency = (part or None for part in key.split("\x1f"))
+        rows = codes == code
+        for (amounts, units, warnings), rule in zip(picks, applicable_rules(rules, stage, request_type, urgency)):
+            amounts[rows], units[rows], warnings[rows] = rule.amount, rule.unit, rule.warning
+    dues = []
+    for amounts, units, _warnings in picks:
+        present = np.array([u is not None for u in units], dtype=bool)
+        begin = np.where(present, start_values, np.datetime64("NaT"))
+        try:
+            dues.append(sla.due_many(begin, amounts, np.where(present, units, "小时"), cal))
+        except BatchError as failed:
+            dues.append(failed.partial)
+            for position, error in failed.errors.items():
+                errors.setdefault(position, error)
+    (first_amounts, first_units, first_warnings), (second_amounts, second_units, second_warnings) = picks
+    second_wins = ~np.isnat(dues[1]) & (np.isnat(dues[0]) | (dues[1] < dues[0]))
+    due = np.where(second_wins, dues[1], dues[0])
+    if errors:
+        due[list(errors)] = np.datetime64("NaT")
+    return StageDues(due=due, amounts=np.where(second_wins, second_amounts, first_amounts),
+                     units=np.where(second_wins, second_units, first_units),
+                     warnings=np.where(second_wins, second_warnings, first_warnings), errors=dict(sorted(errors.items())))
+
+
+def _texts(values: Any, size: int) -> list[str]:
+    if isinstance(values, (pd.Series, pd.Index)):
+        values = values.to_numpy(dtype=object)
+    array = np.asarray(values, dtype=object).reshape(-1) if np.ndim(values) else np.full(size, values, dtype=object)
+    return ["" if is_blank(v) else str(v).strip() for v in array]
 
 
 def rules_from_rows(rows: Iterable[Iterable[Any]]) -> dict[tuple[str, str], SlaRule]:

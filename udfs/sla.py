@@ -292,7 +292,8 @@ def _checked_warning(warning: Any) -> float:
 
 
 def status(
-    due: Any, done: Any = None, now: Any = None, start: Any = None, warning: Any = DEFAULT_WARNING
+    due: Any, done: Any = None, now: Any = None, start: Any = None, warning: Any = DEFAULT_WARNING,
+    unit: Any = None, cal: BusinessCalendar | None = None,
 ) -> str:
     """The status of one deadline: 未开始 / 进行中 / 即将超时 / 已超时 / 按时完成 / 超时完成.
 
@@ -301,7 +302,9 @@ def status(
     - 已超时: not done and now > due.
     - 即将超时: not done, now <= due and now >= start + warning × (due − start).
     - 进行中: otherwise.
-    ``warning`` is the fraction of the allowed time after which a deadline is at risk (blank: 0.8).
+    ``warning`` is the fraction of the allowed time after which a deadline is at risk (blank: 0.8),
+    measured in the target's ``unit`` (SPEC §3): working time under ``cal`` for 工作小时/工作日, clock
+    time otherwise (also when no unit is given).
     Raises MissingNow when the deadline is open and ``now`` is not given.
     """
     due, done = to_datetime(due, "截止时间"), to_datetime(done, "完成时间")
@@ -317,8 +320,11 @@ def status(
         return NOT_STARTED
     if now > due:
         return OVERDUE
-    allowed = (due - start).total_seconds()
-    elapsed = (now - start).total_seconds()
+    if not is_blank(unit) and normalize_unit(unit) in WORKING_UNITS:
+        cal = _default_calendar(cal)
+        allowed, elapsed = working_seconds_between(start, due, cal), working_seconds_between(start, now, cal)
+    else:
+        allowed, elapsed = (due - start).total_seconds(), (now - start).total_seconds()
     return AT_RISK if elapsed >= fraction * allowed else IN_PROGRESS
 
 
@@ -366,6 +372,7 @@ def extend_for_pauses(
     now: Any,
     *,
     start: Any,
+    done: Any = None,
 ) -> datetime | None:
     """Push a deadline back by the time the ticket spent paused (暂停: waiting for customer or parts).
 
@@ -376,9 +383,17 @@ def extend_for_pauses(
     *working* time is walked through working time from the deadline (a pause over a night or a
     weekend costs nothing); for clock units the paused clock time is added. ``start`` is required
     (pass None explicitly to count pauses from any time). A blank due gives None.
+
+    ``done``: when the stage ended (its event: first response, completion). A pause affects only
+    a stage still open when it starts (SPEC §3): pauses beginning at or after ``done`` are
+    ignored — never an error, whatever was typed — and the others count only up to ``done``
+    (a pause left open on a finished ticket ends there).
     """
     due = to_datetime(due, "截止时间")
     unit = normalize_unit(unit)
+    done = to_datetime(done, "完成时间")
+    if done is not None:
+        pauses = _before(pauses, done)
     merged = merge_pauses(pauses, now, start)
     if due is None:
         return None
@@ -392,6 +407,18 @@ def extend_for_pauses(
         else:
             due = due + (end - begin)
     return due
+
+
+def _before(pauses: Iterable[Sequence[Any]], done: datetime) -> list[tuple[Any, Any]]:
+    """The pauses that began before ``done``, each ending at ``done`` at the latest."""
+    kept = []
+    for begin_value, end_value in pauses:
+        begin, end = to_datetime(begin_value, "暂停开始"), to_datetime(end_value, "暂停结束")
+        if begin is None:
+            kept.append((begin_value, end_value))  # merge_pauses reports what is missing
+        elif begin < done:
+            kept.append((begin, done if end is None or end > done else end))
+    return kept
 
 
 # -- vectorised -----------------------------------------------------------------------------------
@@ -660,12 +687,14 @@ def _nth_day_for_working_days(
 
 
 def status_many(
-    due: Any, done: Any = None, now: Any = None, start: Any = None, warning: Any = DEFAULT_WARNING
+    due: Any, done: Any = None, now: Any = None, start: Any = None, warning: Any = DEFAULT_WARNING,
+    units: Any = None, cal: BusinessCalendar | None = None,
 ) -> np.ndarray:
     """Statuses for columns of deadlines: an object array of 未开始/进行中/即将超时/已超时/按时完成/超时完成.
 
     Same rules as ``status``; a NaT due or start gives 未开始. ``now`` is one moment (or an array);
-    ``warning`` a fraction or an array of fractions (NaN → 0.8). Bad elements (an out-of-range
+    ``warning`` a fraction or an array of fractions (NaN → 0.8); ``units`` (one or per row) say
+    where the warning is measured in working time under ``cal``. Bad elements (an out-of-range
     warning, text in a date column) raise BatchError after the rest is computed, with None at
     those positions in ``partial``.
     """
@@ -689,6 +718,17 @@ def status_many(
     overdue = open_rows & ~before_start & (now_values > due_values)
     allowed = (due_values - start_values).astype(np.float64)
     elapsed = (now_values - start_values).astype(np.float64)
+    if units is not None:
+        unit_values = _broadcast(units, size)
+        working = open_rows & ~before_start & ~overdue & np.isin(unit_values, list(WORKING_UNITS))
+        if working.any():
+            cal = _default_calendar(cal)
+            for target, end in ((allowed, due_values), (elapsed, now_values)):
+                try:
+                    hours = working_hours_between_many(start_values[working], end[working], cal)
+                except BatchError as failed:  # a year without holiday data: reported with the deadline
+                    hours = failed.partial
+                target[working] = hours * 3600
     with np.errstate(invalid="ignore"):
         at_risk = open_rows & ~before_start & ~overdue & (elapsed >= fractions * allowed)
 
@@ -780,11 +820,13 @@ def extend_for_pauses_many(
     pause_rows: Any,
     pause_starts: Any,
     pause_ends: Any,
+    dones: Any = None,
 ) -> np.ndarray:
     """``extend_for_pauses`` for a column: deadlines pushed back by each row's pauses.
 
     The pauses are a long table: ``pause_rows[k]`` is the 0-based position (in ``dues``) of the
     ticket that paused from ``pause_starts[k]`` to ``pause_ends[k]`` (NaT/None = still paused).
+    ``dones``: each row's stage event (NaT: still open) — see ``extend_for_pauses``'s ``done``.
     Rows without pauses are returned unchanged. Raises BatchError (``partial`` with NaT at the
     failed positions) for bad pauses or uncovered years; the other rows are still computed.
     """
@@ -792,6 +834,7 @@ def extend_for_pauses_many(
     due_values = _moments(dues, "截止时间", errors)
     size = len(due_values)
     start_values = _column(starts, size, "开始时间", errors)
+    done_values = _column(dones, size, "完成时间", errors)
     unit_values = _broadcast(units, size)
     result = due_values.copy()
     owners = np.asarray(pause_rows, dtype=np.int64).reshape(-1)
@@ -812,7 +855,8 @@ def extend_for_pauses_many(
             continue
         try:
             extended = extend_for_pauses(
-                _as_python(due_values[row]), pauses, unit_values[row], cal, now, start=_as_python(start_values[row])
+                _as_python(due_values[row]), pauses, unit_values[row], cal, now, start=_as_python(start_values[row]),
+                done=_as_python(done_values[row]),
             )
         except UdfError as error:
             errors.setdefault(row, error)

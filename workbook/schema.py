@@ -427,10 +427,13 @@ SLA_POLICY = Sheet(
     name="时限标准",
     table="时限标准表",
     group=SETTINGS,
-    description="各环节时限（SLA）：投诉类优先于紧急程度；「全部」适用于所有工单",
+    description="各环节时限（SLA）：需求类型（如投诉类）与紧急程度都有规定时，取截止更早（更严）的一条；"
+                "两者都没有时用「全部」。即将超时按时限单位计量（工作日/工作小时只计工作时间）；"
+                "暂停只影响暂停开始时尚未完成的环节",
     columns=_cols(
         Column("环节", CHOICE, choices=SLA_STAGES, required=True),
-        Column("适用对象", CHOICE, choices=SLA_SCOPES, required=True),
+        Column("适用对象", CHOICE, choices=SLA_SCOPES, required=True,
+               note="需求类型与紧急程度都有规定时取截止更早者；都没有时用「全部」"),
         Column("时限", NUMBER, required=True, minimum=0),
         Column("单位", CHOICE, choices=SLA_UNITS, required=True),
         Column("预警比例", PERCENT, minimum=0, maximum=1, note="已用时间达到时限的此比例即「即将超时」"),
