@@ -330,8 +330,8 @@ def settle_duplicates(results: list[StoreRows]) -> tuple[list[StoreRows], list[F
         clash = [s for s in rows.stores if s in owner]
         if clash:
             other = owner[clash[0]]
-            names = "、".join(f"「{s}」" for s in clash[:3]) + (" 等" if len(clash) > 3 else "")
-            issues.append(FileIssue(rows.path, f"门店 {names} 也在较新的文件 {other.name}（修改于 {other.modified:%Y-%m-%d %H:%M}）"
+            names = "、".join(f"「{s}」" for s in clash[:3]) + ("等" if len(clash) > 3 else "")
+            issues.append(FileIssue(rows.path, f"门店{names}也在较新的文件「{other.name}」（修改于 {other.modified:%Y-%m-%d %H:%M}）"
                                                "中，已按较新的文件汇总，本文件未计入 — 请删除或移走过期的副本", rows.modified))
             continue
         for s in rows.stores:

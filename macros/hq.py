@@ -11,9 +11,12 @@ Rules decided here (one home each):
   stores) ÷ (1.4826 × median absolute deviation) — is beyond ±``OUTLIER_Z`` (3.5, Iglewicz and
   Hoaglin's cut-off), with at least ``OUTLIER_MIN_STORES`` stores having a value;
 - the **overall rank** orders stores by their mean rank over the KPIs with a better direction;
-- a region's daily response or resolution time **jumps** when the day has at least
-  ``JUMP_MIN_TICKETS`` tickets, the 7 days before have a median (at least 3 days with data), and
-  the day's mean is ≥ ``JUMP_RATIO`` × that median and at least ``JUMP_MIN_HOURS`` above it;
+- a region's daily response or resolution time **jumps** when the day's mean over its tickets
+  (at least ``JUMP_MIN_TICKETS``) lies above the control limit of the tickets received in the
+  7 days before (at least ``JUMP_MIN_BASE``): mean + ``JUMP_SIGMA`` × standard deviation ÷ √n —
+  Shewhart's x̄ chart, so a day of three tickets needs a much larger rise than a day of fifty —
+  and is also ≥ ``JUMP_RATIO`` × that mean and at least ``JUMP_MIN_HOURS`` above it (a rise
+  nobody would call sudden is not flagged however steady the history);
 - a jump is **investigated within 24 h** when a 关键指标监控日报 row of that region (its name, one
   of its stores, or 全部) dated that day or the next, marked 是否异常 = 是, has a 开始排查时间 no
   later than 24 h after its 发现时间 (after the end of the jump day when 发现时间 is blank).
@@ -42,7 +45,13 @@ OUTLIER_MIN_STORES = 4
 JUMP_RATIO = 1.5
 JUMP_MIN_HOURS = 2.0
 JUMP_MIN_TICKETS = 3
+JUMP_MIN_BASE = 10  # tickets with a value in the 7 days before: fewer make no baseline
+JUMP_SIGMA = 3.0
 JUMP_WINDOW_DAYS = 7
+METRICS = ("response", "resolution")
+JUMP_RULE = (f"突增：当日至少 {JUMP_MIN_TICKETS} 张工单，平均时长超过前{JUMP_WINDOW_DAYS}日各工单的平均值 + {JUMP_SIGMA:g} 倍标准误"
+             f"（标准差 ÷ √当日工单数，工单越少要求的升幅越大；前{JUMP_WINDOW_DAYS}日至少 {JUMP_MIN_BASE} 张），"
+             f"且不低于前{JUMP_WINDOW_DAYS}日平均值的 {JUMP_RATIO:g} 倍、高出至少 {JUMP_MIN_HOURS:g} 小时。")
 INVESTIGATION_HOURS = 24.0
 NO_REGION = "（未设大区）"
 ALL_SCOPES = ("全部", "全国", "总部")
@@ -70,6 +79,16 @@ SHEET_NAMES = ("总部汇总", "门店对比", "试点对比", "区域监控")
 WIDE = Look(color="595959", wrap=True)
 MOMENT = replace(CELL, numfmt="yyyy-mm-dd hh:mm")
 DAY = replace(CELL, numfmt="yyyy-mm-dd")
+# 试点对比's change columns: signed, in the figure's own unit; a rate's change is in percentage
+# points (88.5 % − 65.8 % shows "+22.7 个百分点", never "22.7%", which reads as a relative change).
+CHANGE_FORMATS = {
+    "rate": '+0.0" 个百分点";-0.0" 个百分点";0.0" 个百分点"',
+    "hours": '+0.0" 小时";-0.0" 小时";0.0" 小时"',
+    "money": '+#,##0.00" 元";-#,##0.00" 元";0.00" 元"',
+    "points": '+0.0;-0.0;0.0',
+    "count": '+0;-0;0',
+}
+WRAPPED_HEADER = replace(HEADER, wrap=True)  # 平均首次响应(小时) in a 12-wide column takes two lines
 
 
 # ---- 门店对比 ------------------------------------------------------------------------------------
@@ -217,7 +236,8 @@ def _judge(pilot: float | None, rest: float | None, better: str | None) -> str:
 # ---- 区域监控 ------------------------------------------------------------------------------------
 def daily_by_region(frames: Mapping[str, pd.DataFrame], regions: Mapping[str, str], start: dt.date,
                     end: dt.date) -> pd.DataFrame:
-    """Per (region, day of 受理时间): tickets, mean first-response hours, mean resolution hours."""
+    """Per (region, day of 受理时间): tickets, and per metric (first response, resolution in natural
+    hours) the mean, with the count, sum and sum of squares of the tickets that have a value."""
     from macros.consolidate import STORE_COLUMN
 
     intake = frames[S.INTAKE.name]
@@ -229,27 +249,44 @@ def daily_by_region(frames: Mapping[str, pd.DataFrame], regions: Mapping[str, st
         "response": hours_between(rows["受理时间"], rows["首次响应时间"]),
         "resolution": hours_between(rows["受理时间"], rows["完成时间"]),
     })
+    for metric in METRICS:
+        table[f"{metric}_sq"] = table[metric] ** 2
     grouped = table.groupby(["region", "day"])
-    out = pd.DataFrame({"tickets": grouped.size(), "response": grouped["response"].mean(),
-                        "resolution": grouped["resolution"].mean()}).reset_index()
+    columns = {"tickets": grouped.size()}
+    for metric in METRICS:
+        columns[metric] = grouped[metric].mean()
+        columns[f"{metric}_n"] = grouped[metric].count()
+        columns[f"{metric}_sum"] = grouped[metric].sum()
+        columns[f"{metric}_sq"] = grouped[f"{metric}_sq"].sum()
+    out = pd.DataFrame(columns).reset_index()
     return out.sort_values(["region", "day"]).reset_index(drop=True)
 
 
 def flag_jumps(daily: pd.DataFrame) -> pd.DataFrame:
-    """Add each metric's median over the 7 days before and whether the day jumps above it."""
+    """Add per metric the 7 days before (their tickets' mean, standard deviation and count), the
+    day's control limit, and whether the day jumps above it (rule in the module docstring)."""
     out = []
     for _region, part in daily.groupby("region", sort=True):
         part = part.set_index("day").sort_index()
-        for metric in ("response", "resolution"):
-            values = part[metric]
-            medians = values.rolling(f"{JUMP_WINDOW_DAYS}D", closed="left", min_periods=3).median()
-            part[f"{metric}_median"] = medians
-            part[f"{metric}_jump"] = ((part["tickets"] >= JUMP_MIN_TICKETS) & medians.notna()
-                                      & (values >= JUMP_RATIO * medians) & (values - medians >= JUMP_MIN_HOURS))
+        for metric in METRICS:
+            window = part[[f"{metric}_n", f"{metric}_sum", f"{metric}_sq"]].rolling(
+                f"{JUMP_WINDOW_DAYS}D", closed="left").sum()
+            n, total, squares = (window[c] for c in window.columns)
+            n = n.fillna(0)
+            mean = (total / n).where(n >= JUMP_MIN_BASE)
+            sd = np.sqrt(((squares - total ** 2 / n) / (n - 1)).clip(lower=0)).where(n >= JUMP_MIN_BASE)
+            count = part[f"{metric}_n"]
+            limit = mean + JUMP_SIGMA * sd / np.sqrt(count.where(count > 0))
+            value = part[metric]
+            part[f"{metric}_base"] = mean
+            part[f"{metric}_base_n"] = n.astype(int)
+            part[f"{metric}_limit"] = limit
+            part[f"{metric}_jump"] = ((count >= JUMP_MIN_TICKETS) & mean.notna() & (value > limit)
+                                      & (value >= JUMP_RATIO * mean) & (value - mean >= JUMP_MIN_HOURS)).fillna(False)
         out.append(part.reset_index())
     if not out:
-        return daily.assign(response_median=np.nan, resolution_median=np.nan, response_jump=False,
-                            resolution_jump=False)
+        extra = {f"{m}_{k}": np.nan for m in METRICS for k in ("base", "limit")}
+        return daily.assign(**extra, **{f"{m}_base_n": 0 for m in METRICS}, **{f"{m}_jump": False for m in METRICS})
     return pd.concat(out, ignore_index=True)
 
 
@@ -311,8 +348,10 @@ def region_monitor(result) -> dict:
     for r in daily.itertuples(index=False):
         jumped = [name for name, flag in (("首次响应", r.response_jump), ("解决", r.resolution_jump)) if flag]
         row = {"day": r.day.date(), "region": r.region, "tickets": int(r.tickets),
-               "response": _finite(r.response), "response_median": _finite(r.response_median),
-               "resolution": _finite(r.resolution), "resolution_median": _finite(r.resolution_median),
+               "response": _finite(r.response), "response_base": _finite(r.response_base),
+               "response_limit": _finite(r.response_limit),
+               "resolution": _finite(r.resolution), "resolution_base": _finite(r.resolution_base),
+               "resolution_limit": _finite(r.resolution_limit),
                "jumps": jumped, "investigated": None, "investigation": None}
         if jumped:
             row["investigated"], row["investigation"] = investigation(r.day, r.region, stores_of.get(r.region, []),
@@ -358,7 +397,7 @@ class Grid:
         self.row += 1
 
     def header(self, *titles: str) -> None:
-        self.values(*[(t, HEADER) for t in titles])
+        self.values(*[(t, WRAPPED_HEADER) for t in titles])
 
     def sheet(self, name: str, widths: Sequence[float]) -> ReportSheet:
         return ReportSheet(name=name, cells=self.cells, widths=list(widths), merges=self.merges)
@@ -455,24 +494,29 @@ def pilot_sheet(result, pilot: dict) -> ReportSheet:
         kind = row["kind"]
         outcome = {"试点改善更多": "达标", "其他门店改善更多": "未达标"}.get(row["judgement"])
         grid.values(row["label"], (row["pilot_before"], look(kind)), (row["pilot_after"], look(kind)),
-                    (row["pilot_change"], look(kind)), (row["rest_before"], look(kind)),
-                    (row["rest_after"], look(kind)), (row["rest_change"], look(kind)),
+                    _change_cell(row["pilot_change"], kind), (row["rest_before"], look(kind)),
+                    (row["rest_after"], look(kind)), _change_cell(row["rest_change"], kind),
                     (row["judgement"], look(None, outcome, align="center")))
     return grid.sheet("试点对比", [22, 14, 14, 14, 14, 14, 14, 18, 4])
 
 
+def _change_cell(change: float | None, kind: str) -> tuple:
+    value = change * 100 if change is not None and kind == "rate" else change
+    return value, replace(CELL, numfmt=CHANGE_FORMATS.get(kind, CHANGE_FORMATS["points"]))
+
+
 def region_sheet(result, monitor: dict) -> ReportSheet:
-    grid = Grid(10)
+    grid = Grid(12)
     grid.line("区域监控", TITLE)
-    grid.line(f"每日按大区：当日受理工单的平均首次响应与平均解决时长（自然小时）。突增：当日至少 {JUMP_MIN_TICKETS} 张工单，"
-              f"且不低于前{JUMP_WINDOW_DAYS}日中位数的 {JUMP_RATIO:g} 倍、高出至少 {JUMP_MIN_HOURS:g} 小时。", NOTE)
+    grid.line(f"每日按大区：当日受理工单的平均首次响应与平均解决时长（自然小时）。{JUMP_RULE}", NOTE)
     grid.line("「24小时内启动排查」看「关键指标监控日报」：该区域（或其门店、或「全部」）当日或次日登记的异常，"
               "开始排查时间不晚于发现时间后24小时。", NOTE)
+    pair = ("前7日平均", "突增线")
     grid.section("突增记录")
     if not monitor["jumps"]:
         grid.values("（统计期间内没有突增）")
     else:
-        grid.header("日期", "大区", "突增指标", "工单数", "首次响应(小时)", "前7日中位", "解决(小时)", "前7日中位",
+        grid.header("日期", "大区", "突增指标", "工单数", "首次响应(小时)", *pair, "解决(小时)", *pair,
                     "24小时内启动排查", "排查情况")
         for row in monitor["jumps"]:
             outcome = {"是": "达标", "否": "未达标", "待定": "提前"}[row["investigated"]]
@@ -481,17 +525,18 @@ def region_sheet(result, monitor: dict) -> ReportSheet:
                         (row["investigated"], look(None, outcome, align="center")),
                         (row["investigation"], replace(CELL, wrap=True)))
     grid.section("每日明细")
-    grid.header("日期", "大区", "工单数", "首次响应(小时)", "前7日中位", "解决(小时)", "前7日中位", "突增")
+    grid.header("日期", "大区", "工单数", "首次响应(小时)", *pair, "解决(小时)", *pair, "突增")
     for row in monitor["rows"]:
         grid.values((row["day"], DAY), row["region"], (row["tickets"], look("count")),
                     *_pair(row, "response"), *_pair(row, "resolution"),
                     ("、".join(row["jumps"]) or None, look(None, "未达标" if row["jumps"] else None)))
-    return grid.sheet("区域监控", [12, 12, 12, 14, 12, 12, 12, 12, 16, 44])
+    return grid.sheet("区域监控", [12, 12, 12, 10, 12, 11, 11, 12, 11, 11, 14, 44])
 
 
 def _pair(row: dict, metric: str) -> tuple:
     jumped = ("首次响应" if metric == "response" else "解决") in row["jumps"]
-    return ((row[metric], look("hours", "未达标" if jumped else None)), (row[f"{metric}_median"], look("hours")))
+    return ((row[metric], look("hours", "未达标" if jumped else None)), (row[f"{metric}_base"], look("hours")),
+            (row[f"{metric}_limit"], look("hours")))
 
 
 def settings_sheet(result, sources: Sequence) -> ReportSheet:

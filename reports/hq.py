@@ -21,28 +21,51 @@ SIDE_CLASS = {"good": "good", "bad": "bad", "far": "warn"}
 INVESTIGATED_CLASS = {"是": "good", "否": "bad", "待定": "warn"}
 
 
+# 门店对比 in the report: two tables of readable width (the HQ workbook keeps one wide sheet).
+STORE_TABLES = (
+    ("时效与工单", ("工单量", "平均首次响应(小时)", "平均解决(小时)", "首次响应达标率", "解决达标率", "超时率", "积压工单")),
+    ("客户体验与成本", ("一次性问题解决率", "客户满意度(CSAT)", "满意度得分", "NPS", "投诉重复率", "单均成本(元)")),
+)
+CHART_STORES = 20  # more stores than this: a chart shows the 10 at each end, the tables keep all
+
+
+def _chart_rows(rows: list[dict], label: str, worst_high: bool) -> tuple[list[dict], str]:
+    """The stores a per-store chart shows (all, or the 10 worst and 10 best), and what it says about it."""
+    known = [r for r in rows if r["values"][label] is not None]
+    if len(known) <= CHART_STORES:
+        return known, "按综合排名排列"
+    ordered = sorted(known, key=lambda r: r["values"][label], reverse=worst_high)
+    half = CHART_STORES // 2
+    return ordered[:half] + ordered[-half:], f"共 {len(known)} 家门店有数据，图中为最差的 {half} 家（上）与最好的 {half} 家（下）"
+
+
 def _stores_context(result) -> dict:
     from macros.hq import STORE_METRICS, store_comparison
 
     rows = store_comparison(result.store_kpis, result.regions)
-    shown = [(label, kind) for label, _key, kind, _b in STORE_METRICS]
-    table = []
-    for row in rows:
-        cells = [{"text": F.value(kind, row["values"][label]), "class": SIDE_CLASS.get(row["outliers"].get(label), "")}
-                 for label, kind in shown]
-        table.append({"rank": row["rank"] if row["rank"] is not None else "—", "store": row["store"],
-                      "region": row["region"], "cells": cells, "notes": row["notes"]})
-    total = [F.value(kind, result.kpis.get(key)) for _label, key, kind, _b in STORE_METRICS]
-    names = [row["store"] for row in rows]
-    chart = charts.bars("hq-store-response", "各门店平均首次响应（小时）", names,
-                        [row["values"]["平均首次响应(小时)"] for row in rows], lambda v: f"{v:.1f}",
-                        colors=[charts.BAD if row["outliers"].get("平均首次响应(小时)") == "bad" else charts.ACCENT
-                                for row in rows], caption="按综合排名排列；红色为明显慢于其他门店")
-    csat = charts.bars("hq-store-csat", "各门店客户满意度（CSAT）", names,
-                       [row["values"]["客户满意度(CSAT)"] for row in rows], lambda v: f"{v * 100:.1f}%", limit=1.0)
+    kinds = {label: kind for label, _key, kind, _b in STORE_METRICS}
+    keys = {label: key for label, key, _kind, _b in STORE_METRICS}
+    tables = []
+    for title, labels in STORE_TABLES:
+        body = []
+        for row in rows:
+            cells = [{"text": F.value(kinds[label], row["values"][label]),
+                      "class": SIDE_CLASS.get(row["outliers"].get(label), "")} for label in labels]
+            body.append({"rank": row["rank"] if row["rank"] is not None else "—", "store": row["store"],
+                         "region": row["region"], "cells": cells})
+        total = [F.value(kinds[label], result.kpis.get(keys[label])) for label in labels]
+        tables.append({"title": title, "headers": list(labels), "rows": body, "total": total})
+    shown, caption = _chart_rows(rows, "平均首次响应(小时)", worst_high=True)
+    chart = charts.bars("hq-store-response", "各门店平均首次响应（小时）", [r["store"] for r in shown],
+                        [r["values"]["平均首次响应(小时)"] for r in shown], lambda v: f"{v:.1f}",
+                        colors=[charts.BAD if r["outliers"].get("平均首次响应(小时)") == "bad" else charts.ACCENT
+                                for r in shown], caption=f"{caption}；红色为明显慢于其他门店")
+    shown, caption = _chart_rows(rows, "客户满意度(CSAT)", worst_high=False)
+    csat = charts.bars("hq-store-csat", "各门店客户满意度（CSAT）", [r["store"] for r in shown],
+                       [r["values"]["客户满意度(CSAT)"] for r in shown], lambda v: f"{v * 100:.1f}%", limit=1.0,
+                       caption=caption)
     outliers = [{"store": row["store"], "notes": row["notes"]} for row in rows if row["notes"]]
-    return {"headers": [label for label, _kind in shown], "rows": table, "total": total, "outliers": outliers,
-            "charts": {"response": chart, "csat": csat}}
+    return {"tables": tables, "outliers": outliers, "charts": {"response": chart, "csat": csat}}
 
 
 def _pilot_context(result) -> dict:
@@ -64,10 +87,11 @@ def _pilot_context(result) -> dict:
     if pilot["rows"]:
         chosen = [r for r in pilot["rows"] if r["label"] in ("首次响应达标率", "一次性问题解决率", "客户满意度(CSAT)")]
         chart = charts.compare_bars(
-            "hq-pilot", "试点门店与其他门店：基线期 → 评估期", [r["label"] for r in chosen],
+            "hq-pilot", "试点与其他门店前后对比", [r["label"] for r in chosen],
             [("试点·基线期", [r["pilot_before"] for r in chosen]), ("试点·评估期", [r["pilot_after"] for r in chosen]),
              ("其他·基线期", [r["rest_before"] for r in chosen]), ("其他·评估期", [r["rest_after"] for r in chosen])],
-            lambda v: f"{v * 100:.0f}%", colors=(charts.BASELINE, charts.ACCENT, "#d5d9df", "#f28e2b"))
+            lambda v: f"{v * 100:.0f}%", colors=(charts.BASELINE, charts.ACCENT, "#d5d9df", "#f28e2b"),
+            caption="每组左两根为试点门店、右两根为其他门店；浅色为基线期")
     base, evaluation = pilot["baseline"], pilot["evaluation"]
     return {"pilots": "、".join(pilot["pilots"]) or "（无）", "scopes": "、".join(pilot["scopes"]) or "—",
             "rest": len(pilot["rest"]), "problem": pilot["problem"], "rows": rows, "chart": chart,
@@ -79,10 +103,14 @@ def _region_context(result) -> dict:
 
     monitor = region_monitor(result)
     jumps = [{"day": F.date(r["day"]), "region": r["region"], "what": "、".join(r["jumps"]), "tickets": F.count(r["tickets"]),
-              "response": F.number(r["response"]), "response_median": F.number(r["response_median"]),
-              "resolution": F.number(r["resolution"]), "resolution_median": F.number(r["resolution_median"]),
+              "response": F.number(r["response"]), "response_base": F.number(r["response_base"]),
+              "response_limit": F.number(r["response_limit"]),
+              "resolution": F.number(r["resolution"]), "resolution_base": F.number(r["resolution_base"]),
+              "resolution_limit": F.number(r["resolution_limit"]),
               "investigated": r["investigated"], "class": INVESTIGATED_CLASS[r["investigated"]],
-              "investigation": r["investigation"]} for r in monitor["jumps"]]
+              "investigation": r["investigation"],
+              "response_class": "bad" if "首次响应" in r["jumps"] else "",
+              "resolution_class": "bad" if "解决" in r["jumps"] else ""} for r in monitor["jumps"]]
     summary = []
     for region in monitor["regions"]:
         rows = [r for r in monitor["rows"] if r["region"] == region]
@@ -91,7 +119,9 @@ def _region_context(result) -> dict:
         summary.append({"region": region, "days": len(rows), "tickets": F.count(tickets), "jumps": len(flagged),
                         "on_time": sum(r["investigated"] == "是" for r in flagged),
                         "late": sum(r["investigated"] == "否" for r in flagged)})
-    return {"jumps": jumps, "summary": summary}
+    from macros.hq import JUMP_RULE
+
+    return {"jumps": jumps, "summary": summary, "rule": JUMP_RULE}
 
 
 def hq_context(result) -> dict:
@@ -120,7 +150,7 @@ def hq_context(result) -> dict:
 
 def render_hq_report(result, out: Path) -> Path:
     """Write the 总部汇总报告 of ``result`` to ``out`` (one self-contained HTML file)."""
-    from reports.render import environment, write_atomically
+    from reports.render import environment, label_cells, write_atomically
 
     html = environment().get_template("hq.html").render(hq_context(result) | {"kind": "hq"})
-    return write_atomically(Path(out), html)
+    return write_atomically(Path(out), label_cells(html))  # wide tables become cards on a phone

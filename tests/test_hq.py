@@ -43,24 +43,48 @@ def test_the_overall_rank_averages_the_ranks_with_each_kpis_direction():
     assert [(r["store"], r["rank"], r["mean_rank"]) for r in rows] == [("甲", 1, 1.0), ("丙", 2, 2.5), ("乙", 2, 2.5)]
 
 
-def _daily(values: list[tuple[str, float, int]], region: str = "华东") -> pd.DataFrame:
-    return pd.DataFrame({"region": region, "day": pd.to_datetime([d for d, _v, _n in values]),
-                         "tickets": [n for _d, _v, n in values], "response": [v for _d, v, _n in values],
-                         "resolution": [20.0] * len(values)})
+def _daily(tickets: dict[str, list[float]], region: str = "华东") -> pd.DataFrame:
+    """The daily table of one region from tickets: {day: [first-response hours of its tickets]};
+    every ticket received at 09:00 and resolved 20 h later."""
+    rows = [(dt.datetime.fromisoformat(f"{day} 09:00"), hours) for day, hours_list in tickets.items()
+            for hours in hours_list]
+    received = pd.Series([r for r, _h in rows], dtype="datetime64[ns]")
+    intake = pd.DataFrame({"受理时间": received,
+                           "首次响应时间": received + pd.to_timedelta([h for _r, h in rows], unit="h"),
+                           "完成时间": received + pd.Timedelta(hours=20), "门店": "一号店"})
+    days = sorted(tickets)
+    return hq.daily_by_region({"客户服务信息登记表": intake}, {"一号店": region},
+                              dt.date.fromisoformat(days[0]), dt.date.fromisoformat(days[-1]))
 
 
-def test_a_day_well_above_the_seven_days_before_is_a_jump():
-    # 11-01…11-07 at 4 h (median 4): 11-08 at 10 h with 5 tickets is ≥ 1.5 × 4 = 6 and ≥ 4 + 2 → jump;
-    # 11-09 at 5.5 h is below 6 → no jump; 11-10 at 12 h with only 2 tickets → no jump (too few).
-    days = [(f"2026-11-0{d}", 4.0, 5) for d in range(1, 8)] + [("2026-11-08", 10.0, 5), ("2026-11-09", 5.5, 5),
-                                                             ("2026-11-10", 12.0, 2)]
+def test_a_day_far_above_the_seven_days_before_is_a_jump():
+    # 11-01…11-07: tickets of 3, 4, 5 h each day → 21 tickets, mean 4, squared deviations 1+0+1 a day
+    # → variance 14 / 20 = 0.7, sd 0.837. 11-08: 5 tickets at 10 h → limit 4 + 3 × 0.837 / √5 = 5.12,
+    # and 10 ≥ 1.5 × 4 = 6 and ≥ 4 + 2 → jump.
+    # 11-09: the 7 days before are 11-02…11-08: 18 tickets of 3/4/5 h plus 5 of 10 h → mean 122/23 = 5.30;
+    # 5 tickets at 7 h are below 1.5 × 5.30 = 7.96 → no jump. 11-10: 2 tickets at 30 h → too few.
+    days = {f"2026-11-0{d}": [3.0, 4.0, 5.0] for d in range(1, 8)}
+    days |= {"2026-11-08": [10.0] * 5, "2026-11-09": [7.0] * 5, "2026-11-10": [30.0, 30.0]}
     flagged = hq.flag_jumps(_daily(days)).set_index("day")
-    assert flagged.loc["2026-11-08", "response_median"] == 4.0
+    assert flagged.loc["2026-11-08", "response_base"] == pytest.approx(4.0)
+    assert flagged.loc["2026-11-08", "response_limit"] == pytest.approx(4 + 3 * (0.7 ** 0.5) / 5 ** 0.5)
     assert bool(flagged.loc["2026-11-08", "response_jump"]) is True
+    assert flagged.loc["2026-11-09", "response_base"] == pytest.approx(122 / 23)
     assert bool(flagged.loc["2026-11-09", "response_jump"]) is False
     assert bool(flagged.loc["2026-11-10", "response_jump"]) is False
-    assert not flagged["resolution_jump"].any()  # flat resolution times never jump
-    assert pd.isna(flagged.loc["2026-11-02", "response_median"])  # one day of history is not a median
+    assert not flagged["resolution_jump"].any()  # resolution always 20 h: never a jump
+    assert pd.isna(flagged.loc["2026-11-03", "response_base"])  # 6 tickets before 11-03: fewer than 10
+
+
+def test_a_rise_within_the_noise_of_a_few_tickets_is_not_a_jump():
+    # Scattered history: 1, 2, 15 h a day → mean 6; squared deviations 25 + 16 + 81 = 122 a day → variance
+    # 854 / 20 = 42.7, sd 6.53. 11-08's three tickets 4, 10, 30 h average 14.7: above 1.5 × 6 = 9 and 6 + 2
+    # (the ratio rule alone would flag it), but below the limit 6 + 3 × 6.53 / √3 = 17.3 → no jump.
+    days = {f"2026-11-0{d}": [1.0, 2.0, 15.0] for d in range(1, 8)} | {"2026-11-08": [4.0, 10.0, 30.0]}
+    flagged = hq.flag_jumps(_daily(days)).set_index("day")
+    assert flagged.loc["2026-11-08", "response"] == pytest.approx(44 / 3)
+    assert flagged.loc["2026-11-08", "response_limit"] == pytest.approx(6 + 3 * (42.7 ** 0.5) / 3 ** 0.5)
+    assert bool(flagged.loc["2026-11-08", "response_jump"]) is False
 
 
 def _monitor(rows: list[dict]) -> pd.DataFrame:

@@ -14,6 +14,7 @@ Skips when Chromium is missing, unless ``AFTERSALES_REQUIRE_BROWSER=1`` (CI), th
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import json
 import os
 import re
@@ -31,6 +32,12 @@ import pytest
 from reports import KINDS, render_report
 from tests.conftest import NOW
 from tests.test_reports import HEADINGS
+
+# The 总部汇总报告 (aftersales consolidate --report) is held to the same reader's expectations as the
+# workbook reports; it is made from the demo workbook split into its stores' workbooks.
+REPORTS = (*KINDS, "hq")
+HEADINGS = HEADINGS | {"hq": ("总部汇总报告", "门店对比", "时效与工单", "客户体验与成本", "试点对比", "区域监控",
+                              "汇总的文件")}
 
 pytestmark = pytest.mark.browser
 
@@ -249,11 +256,25 @@ def report_files(demo_template, tmp_path_factory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("browser-reports")
     book = folder / "demo.xlsx"
     shutil.copy(demo_template, book)
-    return {kind: render_report(book, kind=kind, out=folder / f"{kind}.html", now=NOW, month=None)
-            for kind in KINDS}
+    files = {kind: render_report(book, kind=kind, out=folder / f"{kind}.html", now=NOW, month=None)
+             for kind in KINDS}
+    files["hq"] = _hq_report(book, folder)
+    return files
 
 
-@pytest.mark.parametrize("kind", KINDS)
+def _hq_report(book: Path, folder: Path) -> Path:
+    from macros.consolidate import consolidate
+    from tests.splitter import split_by_store
+
+    stores = folder / "stores"
+    split_by_store(book, stores)
+    (stores / "说明.txt").write_text("不是工作簿", encoding="utf-8")  # reported in the page's file list
+    result = consolidate([stores], start=dt.date(2026, 9, 1), end=NOW.date(), now=NOW,
+                         cache_dir=folder / "cache", jobs=1, report=folder / "hq.html")
+    return result.report
+
+
+@pytest.mark.parametrize("kind", REPORTS)
 def test_a_reader_sees_headings_charts_and_tables_on_a_desktop(browser, report_files, kind):
     browser.open(report_files[kind], DESKTOP)
     page = browser.evaluate(MEASURE)
@@ -272,7 +293,7 @@ def test_a_reader_sees_headings_charts_and_tables_on_a_desktop(browser, report_f
     assert not re.search(r"(?<!\d)1[3-9]\d{9}(?!\d)", page["text"])
 
 
-@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("kind", REPORTS)
 def test_the_report_fits_a_phone_without_sideways_scrolling(browser, report_files, kind):
     browser.open(report_files[kind], PHONE)
     page = browser.evaluate(MEASURE)
@@ -292,7 +313,7 @@ def test_the_report_fits_a_phone_without_sideways_scrolling(browser, report_file
         assert chart["smallestText"] >= 13, chart
 
 
-@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("kind", REPORTS)
 def test_the_report_prints_on_a4_without_cutting_a_chart(browser, report_files, kind):
     browser.open(report_files[kind], {**A4_CONTENT_PX, "deviceScaleFactor": 1, "mobile": False}, media="print")
     page = browser.evaluate(MEASURE)

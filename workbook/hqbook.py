@@ -15,7 +15,7 @@ from typing import Sequence
 from workbook.changes import ReportSheet
 from workbook.styles import Look
 
-SETTINGS_SHEET = "汇总设置"  # the HQ workbook's own settings (门店工作簿位置, 统计开始/结束, 试点门店…)
+SETTINGS_SHEET = "汇总设置"  # the HQ workbook's own settings (门店工作簿位置, 统计开始, 统计结束)
 
 FONT = "等线"
 
@@ -68,7 +68,61 @@ def build_hq_workbook(sheets: Sequence[ReportSheet]):
             ws.column_dimensions[get_column_letter(i)].width = width
         for ref in report.merges:
             ws.merge_cells(ref)
+        for row, height in wrapped_row_heights(report).items():
+            ws.row_dimensions[row].height = height
+        _print_one_page_wide(ws, report.widths)
     return book
+
+
+LINE_HEIGHT = 15.0  # points per line of 11 pt 等线 text
+DEFAULT_WIDTH = 8.43  # Excel's default column width
+
+
+def text_width(text: str) -> int:
+    """Column-width units ``text`` needs on one line: a CJK or full-width character takes two."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def wrapped_row_heights(report: ReportSheet) -> dict[int, float]:
+    """{row: height in points} for rows holding wrapped text longer than its cell (merged cells
+    counted at their full width): Excel and LibreOffice do not grow such rows by themselves, so the
+    text would be cut off or run over the row below."""
+    import math
+
+    from openpyxl.utils.cell import range_boundaries
+
+    def width(col: int) -> float:
+        return report.widths[col - 1] if col <= len(report.widths) else DEFAULT_WIDTH
+
+    spans: dict[tuple[int, int], float] = {}
+    for ref in report.merges:
+        first_col, first_row, last_col, _last_row = range_boundaries(ref)
+        spans[(first_row, first_col)] = sum(width(c) for c in range(first_col, last_col + 1))
+    heights: dict[int, float] = {}
+    for (r, c), (value, look) in report.cells.items():
+        if look is None or not look.wrap or not isinstance(value, str) or not value:
+            continue
+        room = max(1.0, spans.get((r, c), width(c)) - 1)  # a little padding each side
+        lines = sum(max(1, math.ceil(text_width(part) / room)) for part in value.split("\n"))
+        if lines > 1:
+            size = (look.size or 11) / 11
+            heights[r] = max(heights.get(r, 0), round(lines * LINE_HEIGHT * size, 1))
+    return heights
+
+
+PORTRAIT_WIDTH = 100  # column-width units that fit across an A4 portrait page at a readable size
+
+
+def _print_one_page_wide(ws, widths: Sequence[float]) -> None:
+    """Print (and PDF) every column on one A4 page width — landscape for the wide comparison sheets —
+    so a printed 门店对比 is one table, not its columns scattered over separate pages."""
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape" if sum(widths) > PORTRAIT_WIDTH else "portrait"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0  # as many pages down as the rows need
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
 
 
 def write_hq_workbook(path: str | Path, sheets: Sequence[ReportSheet], *, force: bool = False) -> Path:

@@ -215,8 +215,21 @@ def _wanted(sheets: Iterable[str] | None) -> set[str]:
 
 
 def _reason(exc: BaseException) -> str:
-    text = str(exc) or exc.__class__.__name__
-    return f"文件损坏或格式不对（{text[:120]}）— 请用 Excel 打开确认，或从「备份」文件夹恢复"
+    """Why a file could not be opened as a workbook, in words for the person who has to fix it
+    (the library's own English message stays on the exception chain for developers)."""
+    import errno
+
+    if isinstance(exc, zipfile.BadZipFile):
+        detail = "不是完整的 .xlsx 文件，可能在复制或保存时中断"
+    elif isinstance(exc, PermissionError) or getattr(exc, "errno", None) == errno.EACCES:
+        detail = "没有读取该文件的权限"
+    elif isinstance(exc, OSError):
+        detail = "系统无法读取该文件"
+    elif isinstance(exc, KeyError):
+        detail = "工作簿缺少必需的组成部分"
+    else:
+        detail = "工作簿内部内容无法解析"
+    return f"文件损坏或格式不对（{detail}）— 请用 Excel 打开确认，或从「备份」文件夹恢复"
 
 
 _ERROR_CELL = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*?t="e"[^>]*>(?:<f[^>]*(?:/>|>.*?</f>))?<v>([^<]*)</v>',
