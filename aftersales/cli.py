@@ -390,7 +390,13 @@ def consolidate_command(sources, out: Path, date_from, date_to, as_json: bool, r
     progress = TerminalProgress()
     try:
         result = consolidate(sources, out=out, start=start, end=end, now=_parse_now(now_text), cache_dir=cache_dir,
-                             jobs=jobs, scheduler=scheduler, report=report, progress=progress)
+                             jobs=jobs, scheduler=scheduler, progress=progress)
+        if report is not None:
+            from reports.hq import render_hq_report
+
+            progress("生成总部报告 …")
+            result.report = render_hq_report(result, report)
+            result.lines.append(f"已生成报告：{result.report}")
     finally:
         progress.close()
     for line in result.lines:

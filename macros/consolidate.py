@@ -18,7 +18,8 @@ the CLI command, the ribbon button of an HQ workbook and the tests:
 4. **decide**: the HQ KPIs are ``macros.kpi.compute_kpis`` over the pooled rows — ratios from
    pooled rows, never averages of store ratios — and ``macros.hq`` lays out 门店对比, 试点对比,
    区域监控; the consolidated 月报 is ``macros.summary.monthly_summary`` over the same rows.
-5. **write** the HQ workbook (``workbook.hqbook``) and, on request, the HQ HTML report.
+5. **write** the HQ workbook (``workbook.hqbook``); the fronts render the HQ HTML report from the
+   result on request (``reports.hq``), so this package does not import ``reports``.
 """
 
 from __future__ import annotations
@@ -376,9 +377,11 @@ def store_regions(covered: Sequence[StoreRows]) -> dict[str, str]:
 
 def consolidate(sources: Iterable[str | Path], *, out: str | Path | None = None, start: dt.date | None = None,
                 end: dt.date | None = None, now: dt.datetime | None = None, cache_dir: str | Path | None = None,
-                jobs: int | None = None, scheduler: str | None = None, report: str | Path | None = None,
+                jobs: int | None = None, scheduler: str | None = None,
                 exclude: Iterable[str | Path] = (), progress: Callable[[str], None] | None = None) -> Consolidation:
-    """Pool the store workbooks in ``sources`` and compute the HQ view; write ``out`` (and ``report``).
+    """Pool the store workbooks in ``sources`` and compute the HQ view; write ``out``.
+
+    The HQ HTML report is rendered by the fronts from the result (``reports.hq.render_hq_report``).
 
     ``cache_dir``: the Parquet cache (default: ``.总部汇总缓存`` beside ``out``, or beside the
     first source without ``out``); ``jobs``: worker processes (default: one per core);
@@ -458,14 +461,6 @@ def consolidate(sources: Iterable[str | Path], *, out: str | Path | None = None,
         result.out = out_path
         timings["写入"] = time.perf_counter() - clock
         result.lines.append(f"已写入 {out_path}")
-    if report is not None:
-        clock = time.perf_counter()
-        say("生成总部报告 …")
-        from reports.hq import render_hq_report
-
-        result.report = render_hq_report(result, Path(report))
-        timings["报告"] = time.perf_counter() - clock
-        result.lines.append(f"已生成报告：{result.report}")
     return result
 
 

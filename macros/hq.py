@@ -33,7 +33,7 @@ import pandas as pd
 
 from macros.kpi import compute_kpis, hours_between, verdict, within
 from macros.summary import (
-    BAD, CELL, GOOD, HEADER, NOTE, PENDING, SECTION, TITLE, look, monthly_summary, month_name,
+    BAD, CELL, FORMATS, GOOD, HEADER, NOTE, PENDING, SECTION, TITLE, look, monthly_summary, month_name,
 )
 from workbook import ReportSheet
 from workbook import schema as S
@@ -158,9 +158,15 @@ def _median(values: Mapping[str, float | None]) -> float | None:
 
 
 def _show(value, kind: str) -> str:
-    from reports import formatting
-
-    return formatting.value(kind, value)
+    """``value`` as the sheet's own cells show it: the digits of the Excel format of ``kind``
+    (macros.summary.FORMATS), so the sentence and the cell beside it read the same."""
+    if value is None:
+        return "—"
+    fmt = FORMATS.get(kind, FORMATS["number"])
+    digits = len(fmt.partition(".")[2].rstrip("%"))
+    if fmt.endswith("%"):
+        return f"{value * 100:.{digits}f}%"
+    return f"{value:{',' if ',' in fmt else ''}.{digits}f}"
 
 
 # ---- 试点对比 ------------------------------------------------------------------------------------

@@ -96,10 +96,6 @@ def test_the_documented_layering_is_the_real_import_graph():
     assert actual == documented
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "known, being fixed in #16: macros.consolidate renders the HQ report (reports.hq) and macros.hq "
-    "formats values with reports.formatting, while reports import macros; the fronts should render "
-    "the HQ report — then delete this marker and `reports` from macros' row in docs/architecture.md"))
 def test_packages_import_each_other_without_cycles():
     assert cycles(package_graph()) == []
 

@@ -264,14 +264,15 @@ def report_files(demo_template, tmp_path_factory) -> dict[str, Path]:
 
 def _hq_report(book: Path, folder: Path) -> Path:
     from macros.consolidate import consolidate
+    from reports.hq import render_hq_report
     from tests.splitter import split_by_store
 
     stores = folder / "stores"
     split_by_store(book, stores)
     (stores / "说明.txt").write_text("不是工作簿", encoding="utf-8")  # reported in the page's file list
     result = consolidate([stores], start=dt.date(2026, 9, 1), end=NOW.date(), now=NOW,
-                         cache_dir=folder / "cache", jobs=1, report=folder / "hq.html")
-    return result.report
+                         cache_dir=folder / "cache", jobs=1)
+    return render_hq_report(result, folder / "hq.html")
 
 
 @pytest.mark.parametrize("kind", REPORTS)
