@@ -19,6 +19,7 @@ from macros.dispatch import dispatch_step, numbering_step
 from macros.escalate import escalation_step
 from macros.issues import issues_step
 from macros.steps import check_order, like
+from macros.todo import todo_step
 from macros.work import Work
 from workbook import Problem, open_workbook
 from workbook.problems import ERROR
@@ -122,8 +123,8 @@ def dispatch(source, *, now=None, force=False, progress=None) -> RunResult:
 
 
 def escalate(source, *, now=None, force=False, progress=None) -> RunResult:
-    """超时预警: refresh deadlines and statuses, list overdue and at-risk stages of open tickets."""
-    return run_steps(source, [deadlines_step, statuses_step, escalation_step],
+    """超时预警: refresh deadlines and statuses; rebuild the 超时预警 queue and 我的待办."""
+    return run_steps(source, [deadlines_step, statuses_step, escalation_step, todo_step],
                      now=now, force=force, progress=progress)
 
 
@@ -156,7 +157,7 @@ def refresh_all(source, *, now=None, force=False, progress=None) -> RunResult:
     """全部刷新: validation, dispatch, deadlines, escalation, callbacks, project sheets, checklist,
     KPIs and the current month's summary — one read, one write."""
     steps: list[Step] = [followups_step, numbering_step, anomalies_step, dispatch_step, deadlines_step, statuses_step,
-                         callback_tasks_step, escalation_step]
+                         callback_tasks_step, escalation_step, todo_step]
     steps += _project_steps()
     steps += [_kpi_step(), _summary_step(), issues_step]
     return run_steps(source, steps, now=now, force=force, progress=progress)

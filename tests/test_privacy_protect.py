@@ -141,7 +141,7 @@ def test_a_sheet_without_column_formats_gets_its_columns_hidden(new_book):
             z.writestr(name, blob)
     protect_personal(new_book, now=NOW)
     ws = openpyxl.load_workbook(new_book)[S.ESCALATION.name]
-    assert hidden_letters(ws) == personal_letters(new_book, S.ESCALATION.name) == {"B"}
+    assert hidden_letters(ws) == personal_letters(new_book, S.ESCALATION.name) == {"D"}  # 客户名称 is the fourth column
     assert ws.protection.sheet
 
 

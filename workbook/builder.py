@@ -55,10 +55,11 @@ RED = PatternFill("solid", fgColor="FFC7CE", bgColor="FFC7CE")
 AMBER = PatternFill("solid", fgColor="FFEB9C", bgColor="FFEB9C")
 GREEN = PatternFill("solid", fgColor="C6EFCE", bgColor="C6EFCE")
 PALE_RED = PatternFill("solid", fgColor="F8CBAD", bgColor="F8CBAD")
+PALE_BLUE = PatternFill("solid", fgColor="DDEBF7", bgColor="DDEBF7")
 
 # Value → colour for status-like columns (SPEC §2: overdue red, at risk amber, done green).
 STATUS_COLOURS: dict[str, PatternFill] = {
-    "已超时": RED, "即将超时": AMBER, "按时完成": GREEN, "超时完成": PALE_RED,
+    "已超时": RED, "即将超时": AMBER, "暂停超期": PALE_BLUE, "按时完成": GREEN, "超时完成": PALE_RED,
     "不合格": RED, "合格": GREEN, "未达标": RED, "达标": GREEN, "触发": RED, "未触发": GREEN,
     "已逾期": RED, "待整改": AMBER, "整改中": AMBER, "待验证": AMBER, "验证通过": GREEN,
     "已延期": RED, "已完成": GREEN,

@@ -3,7 +3,7 @@
 Personal columns (``personal=True`` in ``workbook/schema.py``: 客户名称/姓名, 联系方式, 地址,
 客户名称, 回访对象) are treated by where they live:
 
-- **Sheets only the program adds rows to** — 回访计划 and 超时预警: the columns are hidden and
+- **Sheets only the program adds rows to** — 回访计划, 超时预警 and 我的待办: the columns are hidden and
   the sheet is protected (optionally with a password), so they cannot be unhidden or edited without
   it. Sorting and filtering stay allowed; the cells staff work in on 回访计划 (回访专员, 回访状态,
   实际回访时间, 备注) are unlocked by the builder and stay editable. Headless routines keep
@@ -42,7 +42,7 @@ from workbook.store import (
     replace_file, routine_lock,
 )
 
-LOCKED_SHEETS = (S.CALLBACK_PLAN.name, S.ESCALATION.name)  # staff never add rows here
+LOCKED_SHEETS = (S.CALLBACK_PLAN.name, S.ESCALATION.name, S.MY_TASKS.name)  # staff never add rows here
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _COLS = re.compile(rb"<cols>.*?</cols>|<cols/>", re.S)
 _PROTECTION = re.compile(rb"<sheetProtection\b[^>]*?(?:/>|>.*?</sheetProtection>)", re.S)

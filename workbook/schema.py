@@ -347,6 +347,7 @@ PARAMS_ROWS: tuple[tuple, ...] = (
     ("改进方案截止日", 10, "每月几日前输出改进方案"),
     ("备份保留份数", 5, "每次写入前保留的历史版本数"),
     ("客服经理", "", "超时预警的最终升级对象"),
+    ("暂停超期天数", 7, "工单暂停（暂停记录未填结束）超过此天数，在「超时预警」中标为暂停超期"),
     ("回访任务回溯天数", 30, "回访任务只看最近多少天内完成的工单/购买，二次处理工单只为最近多少天内的低分调研开立，"
      "避免首次使用时补出大量历史任务"),
     ("时区", "Asia/Shanghai", "团队所在时区（IANA 名称，如 Asia/Shanghai）：未指定 --now 时按此时区读取当前时间，"
@@ -354,7 +355,9 @@ PARAMS_ROWS: tuple[tuple, ...] = (
     ("工作簿版本", 1, "工作簿格式的版本号（总部汇总据此识别旧版或新版工作簿），请勿修改"),
 )
 # The workbook format this code writes and reads; bump it when a sheet or header changes meaning.
-# Kept in PARAMS_ROWS above (工作簿版本) so every new workbook carries it.
+# Kept in PARAMS_ROWS above (工作簿版本) so every new workbook carries it. Output sheets (超时预警,
+# KPI看板 …) need no bump: each version lays them out afresh on their next rebuild
+# (workbook/relayout.py), and HQ consolidation does not read them.
 SCHEMA_VERSION = next(r[1] for r in PARAMS_ROWS if r[0] == "工作簿版本")
 PARAM_NAMES = tuple(r[0] for r in PARAMS_ROWS)
 
@@ -854,26 +857,65 @@ DATA_ISSUES = Sheet(
     ),
 )
 
+ALERT_STATES = ("即将超时", "已超时", "暂停超期")
+OVERDUE_BUCKETS = ("<1 天", "1–3 天", "3–7 天", ">7 天")
+
 ESCALATION = Sheet(
     name="超时预警",
     table="超时预警表",
     group=OUTPUT,
-    description="未完成且已超时或即将超时的工单，按处理人及其主管列出",
-    carry_key=("工单号", "环节"),
+    key="工单号",
+    # One row per ticket now; a workbook from before kept two rows (工单号 + 环节) — carry.py
+    # joins their notes onto the ticket's one row.
+    carry_key=("工单号",),
+    description="一张工单一行（取最紧急的未完成环节）：即将超时（最先到期在前）和刚超时的排在最前，"
+                "暂停过久的单独标出",
     columns=_cols(
+        _prog("处理顺序", INT, width=9, note="1 = 最需要马上处理；筛选或排序后可按此列恢复"),
+        _prog("预警状态", CHOICE, choices=ALERT_STATES, width=11),
         _prog("工单号", TEXT, width=17),
         _prog("客户名称", TEXT, personal=True),
-        _prog("需求类型", TEXT),
-        _prog("紧急程度", TEXT),
-        _prog("处理人", TEXT),
-        _prog("上级主管", TEXT),
-        _prog("环节", TEXT),
+        _prog("需求类型", TEXT, width=9),
+        _prog("紧急程度", TEXT, width=9),
+        _prog("当前状态", TEXT, width=10),
+        _prog("处理人", TEXT, width=10),
+        _prog("上级主管", TEXT, width=10),
+        _prog("环节", TEXT, width=9, note="这张工单最紧急的未完成环节"),
         _prog("截止时间", DATETIME),
-        _prog("状态", CHOICE, choices=SLA_STATES),
-        _prog("超时(小时)", NUMBER),
+        _prog("剩余/超时", TEXT, width=16, note="按自然时间计：还剩多久到期，或已超时多久"),
+        _prog("剩余(小时)", NUMBER, width=10, note="即将超时：距截止还剩的自然小时数"),
+        _prog("超时(小时)", NUMBER, width=10, note="已超时：超过截止时间的自然小时数"),
+        _prog("超时(天)", NUMBER, width=9),
+        _prog("超时时长", CHOICE, choices=OVERDUE_BUCKETS, width=10),
+        _prog("暂停超期", TEXT, width=30, note="暂停超过「系统参数」暂停超期天数仍未恢复"),
+        _prog("其他预警环节", TEXT, width=26),
         _prog("刷新时间", DATETIME),
         Column("处理意见", LONGTEXT, width=30, optional=True,
                note="主管或处理人填写；每次刷新随工单保留，工单不再预警时随行移除（运行结果中会列出）"),
+    ),
+)
+
+MY_TASKS = Sheet(
+    name="我的待办",
+    table="我的待办表",
+    group=OUTPUT,
+    description="每位处理人未完成的工单（及回访专员的待回访任务），按下一个截止时间排序；"
+                "用「处理人」列筛选出自己的",
+    columns=_cols(
+        _prog("处理人", TEXT, width=10),
+        _prog("序号", INT, width=6, note="此人待办中的先后：1 = 最先到期"),
+        _prog("工单号", TEXT, width=17),
+        _prog("客户名称", TEXT, personal=True),
+        _prog("联系方式", PHONE, personal=True),
+        _prog("需求类型", TEXT, width=9),
+        _prog("紧急程度", TEXT, width=9),
+        _prog("当前状态", TEXT, width=10),
+        _prog("环节", TEXT, width=12, note="下一个要完成的环节"),
+        _prog("截止时间", DATETIME),
+        _prog("剩余/超时", TEXT, width=16),
+        _prog("时限状态", CHOICE, choices=SLA_STATES, width=10),
+        _prog("问题描述", LONGTEXT, width=36),
+        _prog("刷新时间", DATETIME),
     ),
 )
 
@@ -933,7 +975,7 @@ STAFFING_SHEET = "人员配置测算"  # laid out freely by the 人员配置 rou
 
 SHEETS: tuple[Sheet, ...] = (
     INTAKE, SERVICE, CONFIRMATION, SURVEY, PAUSES,
-    CALLBACK_PLAN, ESCALATION, DATA_ISSUES, KPI_BOARD,
+    CALLBACK_PLAN, ESCALATION, MY_TASKS, DATA_ISSUES, KPI_BOARD,
     CHECKLIST, PROJECT_TEAM, PAIN_POINTS, PROCESS_ANALYSIS, MEASURES, PILOT_LOG, TRAINING,
     ROLLOUT, DAILY_MONITOR, COLLAB_ISSUES,
     PARAMS, SLA_POLICY, HOLIDAYS, MAKEUP_DAYS, DISPATCH_RULES, URGENCY_RULES, STAFF_ROSTER,
