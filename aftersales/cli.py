@@ -207,7 +207,7 @@ def dispatch_command(book: Path, now_text: str | None, force: bool) -> None:
 @NOW_OPTION
 @FORCE_OPTION
 def escalate_command(book: Path, now_text: str | None, force: bool) -> None:
-    """超时预警：把已超时和即将超时的未完成工单列到「超时预警」表。
+    """超时预警：重建「超时预警」（每张需处理的工单一行，最紧急的在前）和「我的待办」。
 
     示例：aftersales escalate 售后服务.xlsx --now "2026-11-20 16:00"
     """

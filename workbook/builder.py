@@ -174,7 +174,7 @@ def _write_sheet(wb: Workbook, sheet: S.Sheet, data: list[tuple]) -> None:
         cell.border = Border(bottom=thin)
         dim = ws.column_dimensions[letter]
         dim.width = col.display_width
-        fmt = NUMBER_FORMATS.get(col.kind)
+        fmt = col.number_format or NUMBER_FORMATS.get(col.kind)
         if fmt:
             dim.number_format = fmt
         if col.owner == S.PROGRAM:
@@ -193,7 +193,7 @@ def _write_sheet(wb: Workbook, sheet: S.Sheet, data: list[tuple]) -> None:
             if isinstance(value, str) and value[:1] in "=+-@":
                 cell.data_type = "s"  # text that looks like a formula stays text
                 cell.quotePrefix = True
-            fmt = NUMBER_FORMATS.get(col.kind)
+            fmt = col.number_format or NUMBER_FORMATS.get(col.kind) or _value_format(value)
             if fmt:
                 cell.number_format = fmt
             if col.owner == S.PROGRAM:
@@ -207,6 +207,15 @@ def _write_sheet(wb: Workbook, sheet: S.Sheet, data: list[tuple]) -> None:
     ws.row_dimensions[1].height = 30
     _add_validations(ws, sheet)
     _add_colours(ws, sheet)
+
+
+def _value_format(value) -> str | None:
+    """A format for a date typed into a column of any kind (系统参数 值): a date, not 0:00:00."""
+    if isinstance(value, dt.datetime):
+        return "yyyy-mm-dd" if value.time() == dt.time() else "yyyy-mm-dd hh:mm"
+    if isinstance(value, dt.date):
+        return "yyyy-mm-dd"
+    return None
 
 
 def _col_range(j: int) -> str:

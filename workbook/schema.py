@@ -114,6 +114,7 @@ class Column:
     #                                 待分配) — the program may replace it as if the cell were blank
     personal: bool = False  # personal data: masked in reports, protectable
     optional: bool = False  # a workbook made before the column existed still reads without it
+    number_format: str | None = None  # Excel number format, when the kind's default does not fit
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -882,12 +883,12 @@ ESCALATION = Sheet(
         _prog("上级主管", TEXT, width=10),
         _prog("环节", TEXT, width=9, note="这张工单最紧急的未完成环节"),
         _prog("截止时间", DATETIME),
-        _prog("剩余/超时", TEXT, width=16, note="按自然时间计：还剩多久到期，或已超时多久"),
-        _prog("剩余(小时)", NUMBER, width=10, note="即将超时：距截止还剩的自然小时数"),
-        _prog("超时(小时)", NUMBER, width=10, note="已超时：超过截止时间的自然小时数"),
-        _prog("超时(天)", NUMBER, width=9),
+        _prog("剩余/超时", TEXT, width=21, note="按自然时间计：还剩多久到期，或已超时多久"),
+        _prog("剩余(小时)", NUMBER, width=10, number_format="0.0", note="即将超时：距截止还剩的自然小时数"),
+        _prog("超时(小时)", NUMBER, width=10, number_format="0.0", note="已超时：超过截止时间的自然小时数"),
+        _prog("超时(天)", NUMBER, width=9, number_format="0.0"),
         _prog("超时时长", CHOICE, choices=OVERDUE_BUCKETS, width=10),
-        _prog("暂停超期", TEXT, width=30, note="暂停超过「系统参数」暂停超期天数仍未恢复"),
+        _prog("暂停超期", TEXT, width=38, note="暂停超过「系统参数」暂停超期天数仍未恢复"),
         _prog("其他预警环节", TEXT, width=26),
         _prog("刷新时间", DATETIME),
         Column("处理意见", LONGTEXT, width=30, optional=True,
@@ -912,7 +913,7 @@ MY_TASKS = Sheet(
         _prog("当前状态", TEXT, width=10),
         _prog("环节", TEXT, width=12, note="下一个要完成的环节"),
         _prog("截止时间", DATETIME),
-        _prog("剩余/超时", TEXT, width=16),
+        _prog("剩余/超时", TEXT, width=21),
         _prog("时限状态", CHOICE, choices=SLA_STATES, width=10),
         _prog("问题描述", LONGTEXT, width=36),
         _prog("刷新时间", DATETIME),
