@@ -126,6 +126,14 @@ def new_command(book: Path) -> None:
 
     for year in report.missing_years:
         _echo(f"注意：节假日库尚无 {year} 年的正式安排 — {calendar_fix(year, str(book))}")
+    from macros.refresh import getting_started
+
+    result = getting_started(book, backups=0)
+    _echo("下一步：打开第一张工作表「开始使用」，按清单填写（人员名单、上级主管、客服经理、店铺区域、产品目录…）；"
+          "每次运行任一功能后，清单的 ✓/✗ 会自动更新")
+    for line in result.lines:
+        if line.startswith("开始使用：还有"):
+            _echo(line)
 
 
 @main.command("demo")
@@ -335,11 +343,15 @@ def report_command(book: Path, kind: str, out: Path, month: str | None, now_text
 
     示例：aftersales report 售后服务.xlsx --kind evaluation --out 评估报告.html
     """
-    from reports.render import render_report
+    from reports.render import build_context, render_html, report_note, write_atomically
 
     now = _parse_now(now_text)
-    path = render_report(book, kind=kind, out=out, now=now, month=month)
+    context = build_context(book, kind=kind, now=now, month=month)
+    path = write_atomically(out, render_html(kind, context))
     _echo(f"已生成报告：{path}")
+    note = report_note(kind, context)
+    if note:
+        _echo(note)
     _calendar_reminder(book, now)
 
 

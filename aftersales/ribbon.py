@@ -139,6 +139,9 @@ def new_workbook() -> None:
         n += 1
         target = folder / f"售后服务_{dt.date.today():%Y%m%d}_{n}.xlsx"
     build(target)
+    from macros.refresh import getting_started
+
+    getting_started(target, backups=0)  # the 开始使用 sheet shows its ✓/✗ from the first look
     xw.Book(str(target))
 
 

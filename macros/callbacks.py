@@ -128,6 +128,8 @@ def callback_tasks_step(work: Work) -> None:
         wanted.append(_tasks(purchases[keep], *NEW_PURCHASE, dues[keep]))
     candidates = pd.concat(wanted) if wanted else pd.DataFrame(columns=["任务编号"])
     candidates = candidates[~candidates["任务编号"].isin(existing)].drop_duplicates("任务编号")
+    # New tasks are added soonest-due first, so each run's batch reads in the order to call.
+    candidates = candidates.sort_values("应回访日期", kind="stable", na_position="last")
 
     callers = [m for m in settings.staff if m.role == "回访专员" and m.on_duty]
     open_tasks = plan[plan["回访状态"].isna() | ~plan["回访状态"].isin(DONE_STATES)]

@@ -172,6 +172,7 @@ def dispatch_step(work: Work) -> None:
                                        else pd.Timestamp.max, r))
     roster = Roster(settings.staff, tickets.drop(index=[r for r in todo if wants_new.get(r, False)]))
     assigned = 0
+    missing_roles: set[str] = set()  # roles nobody on duty holds: the roster needs filling in
     for row in todo:
         ticket = tickets.at[row, "服务工单号"]
         if row in unusable or pd.isna(tickets.at[row, "受理时间"]) or tickets.at[row, "需求类型"] is None:
@@ -187,6 +188,7 @@ def dispatch_step(work: Work) -> None:
         previous = tickets.at[row, "处理人"] if wants_new.get(row, False) else None
         member, reason = roster.pick(rule.role, tickets.at[row, "所属店铺/区域"], exclude=previous)
         if member is None:
+            missing_roles.add(rule.role)
             work.problems.append(Problem(INTAKE, int(row), "处理人", None, f"{reason}，未派单 — 请检查人员名单", ERROR, ticket))
             continue
         if reason.startswith("全员满负荷"):
@@ -201,8 +203,12 @@ def dispatch_step(work: Work) -> None:
             tickets.at[row, "重新分配"] = None
         assigned += 1
     assigned_state_step(tickets)
-    work.lines.append(f"派单：分配 {assigned} 张工单" + (f"，{len(todo) - assigned} 张未能分配（见「数据问题」）"
-                                                      if len(todo) > assigned else ""))
+    line = f"派单：分配 {assigned} 张工单" + (f"，{len(todo) - assigned} 张未能分配（见「数据问题」）"
+                                           if len(todo) > assigned else "")
+    if missing_roles:
+        who = "人员名单为空" if not settings.staff else f"人员名单中没有在岗的{'、'.join(sorted(missing_roles))}"
+        line += f"：{who} — 请先按「开始使用」表填写人员名单"
+    work.lines.append(line)
 
 
 UNASSIGNED = S.INTAKE.column("当前状态").placeholder  # 待分配: the state before assignment

@@ -77,7 +77,6 @@ from udfs.errors import BatchError
 from udfs.sla import working_hours_between_many
 from udfs.values import is_blank, phone_key
 from workbook import schema as S
-from workbook.styles import Look
 
 BLANK_LABEL = "（未填写）"
 STAGES = S.SLA_STAGES
@@ -598,12 +597,14 @@ def baseline_changes(kpis: Mapping, baseline: Mapping | None) -> dict[str, float
     return out
 
 
-def dashboard_rows(kpis: Mapping, settings, alerts: Iterable = (), *, baseline: Mapping | None = None) -> list[dict]:
+def dashboard_rows(kpis: Mapping, settings, alerts: Iterable = (), *, baseline: Mapping | None = None,
+                   evaluation: Mapping | None = None) -> list[dict]:
     """Rows of the KPI看板 sheet: each KPI against its KPI目标 target, then the trigger alerts.
 
     ``settings`` is anything with ``targets`` ({指标: Target}) — the Settings object — or that
     mapping itself. ``alerts`` are ``macros.triggers.Alert``; ``baseline`` the KPIs of the
-    baseline period, for the targets that compare with it. Percentages stay fractions.
+    baseline period, for the targets that compare with it, and ``evaluation`` those of the
+    evaluation period they compare (default: ``kpis``). Percentages stay fractions.
     """
     targets = getattr(settings, "targets", settings) or {}
     period = kpis["period"]["label"]
@@ -622,12 +623,18 @@ def dashboard_rows(kpis: Mapping, settings, alerts: Iterable = (), *, baseline: 
 
     for category, name, key, kind, note in BOARD_METRICS:
         add(category, name, kpis.get(key), kind, note + _sample_note(kpis, key))
-    changes = baseline_changes(kpis, baseline)
+    compared = evaluation or kpis
+    changes = baseline_changes(compared, baseline)
     base_label = baseline["period"]["label"] if baseline else None
+    which = f"评估期（{compared['period']['label']}）" if evaluation else "本期"
+    start_at = len(rows)
     add("优化成效", "投诉首次响应缩短率", changes["投诉首次响应缩短率"], "rate",
-        f"投诉平均首次响应较基线期（{base_label}）缩短的比例" if base_label else "未设置基线期（系统参数 基线期开始/结束）")
+        f"{which}投诉平均首次响应较基线期（{base_label}）缩短的比例" if base_label
+        else "未设置基线期（系统参数 基线期开始/结束）")
     add("优化成效", "CSAT提升(百分点)", changes["CSAT提升(百分点)"], "points",
-        f"CSAT较基线期（{base_label}）提升的百分点" if base_label else "未设置基线期（系统参数 基线期开始/结束）")
+        f"{which}CSAT较基线期（{base_label}）提升的百分点" if base_label else "未设置基线期（系统参数 基线期开始/结束）")
+    for row in rows[start_at:]:
+        row["统计期间"] = compared["period"]["label"]
     for stage in STAGES:
         event, source = STAGE_NOTES[stage]
         add("时限达标", f"{stage}达标率", kpis["sla_rates"].get(stage), "rate",
@@ -693,24 +700,6 @@ def kpi_period(now: dt.datetime, start: dt.date | None, end: dt.date | None) -> 
     return start, end
 
 
-PERCENT_LOOK = Look(numfmt="0.0%", fill="EDEDED")
-
-
-def percent_looks(rows: list[dict]) -> dict[tuple[int, str], Look]:
-    """Percentage formats for the board's rate rows (the sheet's number columns show 0.00)."""
-    kinds = {name: kind for _category, name, _key, kind, _note in BOARD_METRICS}
-    kinds.update({f"{stage}达标率": "rate" for stage in STAGES})
-    kinds["投诉首次响应缩短率"] = "rate"
-    looks = {}
-    for i, row in enumerate(rows):
-        rate = kinds.get(row["指标"]) == "rate"
-        if row["类别"] == "优化预警":  # a share or a growth threshold is a fraction; hours and scores are not
-            rate = isinstance(row["目标值"], (int, float)) and 0 < row["目标值"] < 1
-        if rate:
-            looks[(i, "本期数值")] = looks[(i, "目标值")] = PERCENT_LOOK
-    return looks
-
-
 @step("KPI", needs={"statuses"})
 def kpi_step(work, start: dt.date | None = None, end: dt.date | None = None) -> None:
     """Compute the KPIs of a period (default: this month to date) and rebuild the KPI看板 sheet.
@@ -726,17 +715,31 @@ def kpi_step(work, start: dt.date | None = None, end: dt.date | None = None) -> 
     frames = work_frames(work)
     kpis = compute_kpis(frames, start, end, now=work.now, csat_threshold=settings.csat_threshold,
                         calendar=settings.calendar)
+    from macros.kpiboard import board, previous_period
+
     baseline = None
     base_period = settings.period("基线期")
     if base_period is not None and base_period[0] <= base_period[1]:
         baseline = compute_kpis(frames, *base_period, now=work.now, csat_threshold=settings.csat_threshold,
                                 calendar=None)
+    # The baseline comparisons mean what the 执行检查表 means by them: 评估期 against 基线期 (the
+    # board's own period only when no 评估期 is set).
+    evaluation = None
+    eval_period = settings.period("评估期")
+    if baseline is not None and eval_period is not None and eval_period[0] <= eval_period[1]:
+        evaluation = compute_kpis(frames, *eval_period, now=work.now, csat_threshold=settings.csat_threshold,
+                                  calendar=None)
     alerts = evaluate_triggers(frames, now=work.now, settings_or_thresholds=settings, kpis=kpis)
-    rows = dashboard_rows(kpis, settings, alerts, baseline=baseline)
+    rows = dashboard_rows(kpis, settings, alerts, baseline=baseline, evaluation=evaluation)
+    before = previous_period(start, end)
+    previous = compute_kpis(frames, *before, now=work.now, csat_threshold=settings.csat_threshold,
+                            calendar=settings.calendar)
+    shown, looks = board(rows, dashboard_rows(previous, settings), previous["period"]["label"])
     from macros.calendar_year import dashboard_banner
 
-    rows = dashboard_banner(work) + rows  # "next year's holidays are missing", from 11-01 (SPEC §12)
-    work.rebuild(S.KPI_BOARD.name, rows, looks=percent_looks(rows))
+    banner = dashboard_banner(work)  # "next year's holidays are missing", from 11-01 (SPEC §12)
+    looks = {(i + len(banner), h): look for (i, h), look in looks.items()}
+    work.rebuild(S.KPI_BOARD.name, banner + shown, looks=looks)
     work.results["kpi"] = kpis
     if baseline is not None:
         work.results["kpi_baseline"] = baseline

@@ -17,6 +17,7 @@ from macros.callbacks import callback_tasks_step, followups_step
 from macros.deadlines import deadlines_step, statuses_step
 from macros.dispatch import dispatch_step, numbering_step
 from macros.escalate import escalation_step
+from macros.getting_started import getting_started_step
 from macros.issues import issues_step
 from macros.steps import check_order, like
 from macros.todo import todo_step
@@ -44,7 +45,8 @@ class RunResult:
 
 
 def run_steps(source, steps: Iterable[Step], *, now: dt.datetime | None = None, force: bool = False,
-              progress: Callable[[str], None] | None = None, write: bool = True) -> RunResult:
+              progress: Callable[[str], None] | None = None, write: bool = True,
+              backups: int | None = None) -> RunResult:
     """Read ``source`` once, run ``steps`` in order on one Work, write the result once.
 
     ``now`` None: the clock, read in the workbook's 系统参数 时区 (a server on UTC still works
@@ -52,7 +54,7 @@ def run_steps(source, steps: Iterable[Step], *, now: dt.datetime | None = None, 
     """
     given = now.replace(microsecond=0) if now is not None else None
     say = progress or (lambda _text: None)
-    steps = list(steps)
+    steps = list(steps) + [getting_started_step]  # every run leaves 开始使用 current
     infos = check_order(steps)  # before reading: a misordered routine is a programming error
     timings: dict[str, float] = {}
     clock = time.perf_counter()
@@ -79,7 +81,7 @@ def run_steps(source, steps: Iterable[Step], *, now: dt.datetime | None = None, 
         if write:
             say("写入工作簿 …")
             clock = time.perf_counter()
-            commit = session.commit(work.changes(), now=now)
+            commit = session.commit(work.changes(), now=now, backups=backups)
             timings["写入"] = time.perf_counter() - clock
             result.written, result.backup = commit.written, commit.backup
             result.lines += commit.lines if commit.written else ["没有需要写入的变化"]
@@ -151,6 +153,13 @@ def staffing(source, *, now=None, force=False, progress=None) -> RunResult:
     from macros.staffing import staffing_step
 
     return run_steps(source, [staffing_step], now=now, force=force, progress=progress)
+
+
+def getting_started(source, *, now=None, force=False, progress=None, backups: int | None = None) -> RunResult:
+    """开始使用: check what the team still has to fill in (every routine also does this).
+
+    ``backups=0`` for a workbook just created (nothing to back up)."""
+    return run_steps(source, [], now=now, force=force, progress=progress, backups=backups)
 
 
 def refresh_all(source, *, now=None, force=False, progress=None) -> RunResult:

@@ -18,6 +18,7 @@ from workbook import ChangeSet, Problem, ReportSheet, Snapshot, diff
 from workbook import schema as S
 from workbook.changes import changed_mask
 from workbook.formulas import appended_formulas, apply_formulas
+from workbook.layout import rebuild_heights
 
 
 @dataclass
@@ -104,6 +105,7 @@ class Work:
                 continue
             out.sheet(name).rebuild = rows
             out.sheet(name).looks = self.rebuild_looks.get(name, {})
+            out.sheet(name).heights = rebuild_heights(S.sheet(name), rows)
         for name, report in self.reports.items():
             out.reports[name] = report
         return out.prune()

@@ -182,6 +182,18 @@ def write_atomically(out: Path, text: str) -> Path:
     return out
 
 
+def report_note(kind: str, context: dict) -> str | None:
+    """What the user should know about the report just rendered: the month a monthly report
+    covers, and that it is empty when nothing was received in that month."""
+    if kind != "monthly":
+        return None
+    year, month = (int(part) for part in context["month"].split("-"))
+    note = f"报告月份：{year}年{month}月"
+    if not context["has_data"]:
+        note += "（该月没有受理工单，报告各项为空 — 要看其他月份请加 --month YYYY-MM）"
+    return note
+
+
 def render_report(source, *, kind: str, out: Path, now: dt.datetime | None = None, month: str | None = None) -> Path:
     """Render report ``kind`` from the workbook ``source`` (a path or an xw.Book) to the HTML file ``out``.
 

@@ -382,7 +382,14 @@ def test_alerts_become_rows_of_the_optimisation_category(kpis):
     rows = [r for r in dashboard_rows(kpis, make_settings(), alerts) if r["类别"] == "优化预警"]
     assert [(r["指标"], r["是否达标"], r["本期数值"]) for r in rows] == [
         ("满意度得分低于下限", "触发", 75.0), ("平均响应慢于行业基准", "未触发", 4.0)]
-    assert all(set(r) == set(S.KPI_BOARD.headers) for r in dashboard_rows(kpis, make_settings(), alerts))
+    from macros.kpiboard import board
+
+    shown, _looks = board(dashboard_rows(kpis, make_settings(), alerts))
+    assert all(set(r) == set(S.KPI_BOARD.headers) for r in shown)
+    # On the sheet a trigger says 触发/未触发 in its own column, never in 是否达标.
+    warned = [r for r in shown if r["类别"] == "预警" and r["指标"]]
+    assert [(r["指标"], r["触发状态"], r["是否达标"]) for r in warned] == [
+        ("满意度得分低于下限", "触发", None), ("平均响应慢于行业基准", "未触发", None)]
 
 
 # ---- the whole chain on the demo workbook --------------------------------------------------------------
@@ -405,8 +412,8 @@ def test_kpi_step_rebuilds_the_board_and_says_what_it_did(demo_book):
     kpis = work.results["kpi"]
     assert kpis["period"] == {"start": "2026-11-01", "end": "2026-11-20", "label": "2026-11-01 至 2026-11-20"}
     rows = work.rebuilds[S.KPI_BOARD.name]
-    assert {r["类别"] for r in rows} >= {"工单量", "客户体验", "优化预警"}
-    assert len([r for r in rows if r["类别"] == "优化预警"]) == 5
+    assert {r["类别"] for r in rows} >= {"工单量", "体验", "预警"}
+    assert len([r for r in rows if r["类别"] == "预警" and r["指标"]]) == 5
     # The demo sets a baseline period (June–August), so the before/after rows have values.
     assert next(r for r in rows if r["指标"] == "CSAT提升(百分点)")["本期数值"] is not None
     assert work.lines and work.lines[-1].startswith("KPI看板：2026-11-01 至 2026-11-20")
@@ -428,6 +435,6 @@ def test_kpi_step_on_an_empty_workbook_shows_no_data_instead_of_failing(new_book
     work = Work(read_file(new_book), D(2026, 11, 20, 16, 0))
     kpi_step(work)
     rows = work.rebuilds[S.KPI_BOARD.name]
-    targets = [r for r in rows if r["目标值"] is not None and r["类别"] != "优化预警"]
+    targets = [r for r in rows if r["目标值"] is not None and r["类别"] != "预警"]
     assert targets and all(r["是否达标"] == "无数据" for r in targets)
     assert work.results["kpi"]["tickets"] == 0

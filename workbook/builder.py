@@ -21,6 +21,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
 from workbook import schema as S
+from workbook.layout import row_height
 
 MAX_ROW = 1_048_576
 
@@ -62,10 +63,16 @@ STATUS_COLOURS: dict[str, PatternFill] = {
     "已超时": RED, "即将超时": AMBER, "暂停超期": PALE_BLUE, "按时完成": GREEN, "超时完成": PALE_RED,
     "不合格": RED, "合格": GREEN, "未达标": RED, "达标": GREEN, "触发": RED, "未触发": GREEN,
     "已逾期": RED, "待整改": AMBER, "整改中": AMBER, "待验证": AMBER, "验证通过": GREEN,
-    "已延期": RED, "已完成": GREEN,
+    "已延期": RED, "已完成": GREEN, "✓": GREEN, "✗": RED,
     "重要且紧急": RED, "重要不紧急": AMBER,
 }
 COLOURED_COLUMNS_SUFFIXES = ("状态", "结果", "是否达标", "是否逾期", "优先级象限", "24小时内响应")
+
+# 执行检查表's 实测值 is written after the build (up to two lines at its width): leave room.
+CHECKLIST_ROW_POINTS = 34.0
+
+WRAP = Alignment(wrap_text=True, vertical="top")
+LEFT = Alignment(horizontal="left")
 
 GUARD_MESSAGE = "此列由程序自动计算，请勿手动输入。如需调整，请修改设置表后点「全部刷新」。"
 
@@ -181,6 +188,10 @@ def _write_sheet(wb: Workbook, sheet: S.Sheet, data: list[tuple]) -> None:
             dim.fill = PROGRAM_FILL
         if col.kind == S.LONGTEXT:
             dim.alignment = Alignment(wrap_text=True, vertical="top")
+        elif sheet.group == S.OUTPUT:  # rows grow for wrapped text: keep every value on the first line
+            dim.alignment = Alignment(vertical="top")
+        elif col.kind == S.ANY:  # 系统参数 值: numbers, dates and text one under another, all left
+            dim.alignment = Alignment(horizontal="left")
         # Personal columns stay unlocked unless the team turns on protection (reliability issue).
         dim.protection = Protection(locked=col.owner == S.PROGRAM)
 
@@ -198,6 +209,17 @@ def _write_sheet(wb: Workbook, sheet: S.Sheet, data: list[tuple]) -> None:
                 cell.number_format = fmt
             if col.owner == S.PROGRAM:
                 cell.fill = PROGRAM_FILL
+            if col.kind == S.LONGTEXT:  # a written cell has its own format, not its column's
+                cell.alignment = WRAP
+            elif col.kind == S.ANY:
+                cell.alignment = LEFT
+
+    if sheet.group in (S.SETTINGS, S.PROJECT):  # rows the team reads as written: fit their text
+        for i, values in enumerate(data, start=2):
+            height = row_height(sheet, dict(zip(sheet.headers, values)))
+            floor = CHECKLIST_ROW_POINTS if sheet is S.CHECKLIST else None
+            if height or floor:
+                ws.row_dimensions[i].height = max(height or 0, floor or 0)
 
     last_row = max(2, len(data) + 1)
     table = Table(displayName=sheet.table, ref=f"A1:{last_col}{last_row}")

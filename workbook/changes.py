@@ -28,6 +28,7 @@ class SheetChanges:
     appends: list[dict[str, object]] = field(default_factory=list)  # new rows after the last
     rebuild: list[dict[str, object]] | None = None  # output sheets: the whole body, rewritten
     looks: dict[tuple[int, str], Look] = field(default_factory=dict)  # rebuild (row i, header) → look
+    heights: dict[int, float] = field(default_factory=dict)  # rebuild row i → height in points
 
     @property
     def cell_count(self) -> int:

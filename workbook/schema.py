@@ -793,7 +793,7 @@ CHECKLIST = Sheet(
         Column("检查标准", LONGTEXT, width=44),
         Column("判定方式", CHOICE, choices=JUDGE_MODES, width=9,
                note="自动：由程序按数据判定；人工：由检查人选择"),
-        _prog("实测值", TEXT, width=22),
+        _prog("实测值", LONGTEXT, width=40),
         _prog("判定值", NUMBER, width=9, optional=True, note="自动判定所比较的数：比率为小数（0.87 即 87%），改善为相对比例"
               "（0.3 即 30%）或百分点，计数项为未达标的个数"),
         _prog("目标值", NUMBER, width=9, optional=True, note="判定值须达到的标准；比较方式（≥ 或 ≤）见检查结果的公式"),
@@ -826,7 +826,7 @@ CALLBACK_PLAN = Sheet(
     key="任务编号",
     description="由「回访任务」生成：维修完成后3个工作日、投诉完成后7个工作日、新购后1个月",
     columns=_cols(
-        _prog("任务编号", TEXT, width=16),
+        _prog("任务编号", TEXT, width=22),
         _prog("工单号", TEXT, width=17),
         _prog("回访类型", CHOICE, choices=CALLBACK_KINDS),
         _prog("客户名称", TEXT, personal=True),
@@ -924,17 +924,40 @@ KPI_BOARD = Sheet(
     name="KPI看板",
     table="KPI看板表",
     group=OUTPUT,
-    description="「刷新KPI」生成：本期指标对照「KPI目标」，以及优化触发预警",
+    description="「刷新KPI」生成：按工单量、时效、体验、回访、成本、优化成效、预警分组；"
+                "本期对照「KPI目标」和上期（环比），优化触发条件单列",
     carry_key=("指标",),
     columns=_cols(
-        _prog("类别", TEXT, width=12),
-        _prog("指标", TEXT, width=26),
-        _prog("本期数值", NUMBER, width=12),
-        _prog("目标值", NUMBER),
+        _prog("类别", TEXT, width=10),
+        _prog("指标", TEXT, width=27),
+        _prog("单位", TEXT, width=9, note="自然小时＝按钟点计；工作小时＝只计工作日历中的工作时间"),
+        _prog("本期数值", NUMBER, width=11),
+        _prog("上期数值", NUMBER, width=11, note="上一期（上月同期，或紧挨着的同样长的一段）的同一指标"),
+        _prog("环比", TEXT, width=14, note="比率按百分点、得分按分，其余按变化百分比"),
+        _prog("趋势", TEXT, width=9),
+        _prog("目标值", NUMBER, width=9),
         _prog("比较", TEXT, width=6),
-        _prog("是否达标", CHOICE, choices=("达标", "未达标", "触发", "未触发", "无数据")),
+        _prog("是否达标", CHOICE, choices=("达标", "未达标", "无数据"), width=10),
+        _prog("触发状态", CHOICE, choices=("触发", "未触发", "无数据"), width=10),
         _prog("说明", LONGTEXT, width=46),
-        _prog("统计期间", TEXT, width=24),
+        _prog("统计期间", LONGTEXT, width=26),
+    ),
+)
+
+GETTING_STARTED_STATES = ("✓", "✗", "可选")
+
+GETTING_STARTED = Sheet(
+    name="开始使用",
+    table="开始使用表",
+    group=OUTPUT,
+    description="新工作簿要先填写的内容；每次运行任一功能后自动更新 ✓/✗",
+    columns=_cols(
+        _prog("序号", INT, width=6),
+        _prog("事项", TEXT, width=24),
+        _prog("在哪里填", LONGTEXT, width=30),
+        _prog("怎么填", LONGTEXT, width=52),
+        _prog("状态", CHOICE, choices=GETTING_STARTED_STATES, width=7),
+        _prog("当前情况", LONGTEXT, width=40),
     ),
 )
 
@@ -975,7 +998,7 @@ STAFFING_PARAMS = Sheet(
 STAFFING_SHEET = "人员配置测算"  # laid out freely by the 人员配置 routine (a report sheet)
 
 SHEETS: tuple[Sheet, ...] = (
-    INTAKE, SERVICE, CONFIRMATION, SURVEY, PAUSES,
+    GETTING_STARTED, INTAKE, SERVICE, CONFIRMATION, SURVEY, PAUSES,
     CALLBACK_PLAN, ESCALATION, MY_TASKS, DATA_ISSUES, KPI_BOARD,
     CHECKLIST, PROJECT_TEAM, PAIN_POINTS, PROCESS_ANALYSIS, MEASURES, PILOT_LOG, TRAINING,
     ROLLOUT, DAILY_MONITOR, COLLAB_ISSUES,

@@ -39,8 +39,11 @@ class Session:
         self.read_only = read_only
         self.committed = False
 
-    def commit(self, changes: ChangeSet, *, now: dt.datetime | None = None) -> CommitResult:
-        """Write ``changes`` (only cells that differ); a second commit in one run is refused."""
+    def commit(self, changes: ChangeSet, *, now: dt.datetime | None = None,
+               backups: int | None = None) -> CommitResult:
+        """Write ``changes`` (only cells that differ); a second commit in one run is refused.
+
+        ``backups``: how many backups to keep (default: 系统参数 备份保留份数; 0 for none)."""
         if self.read_only:
             raise RuntimeError("this session was opened read-only")
         if self.committed:
@@ -55,7 +58,7 @@ class Session:
             from workbook.writer import apply_to_file
 
             result = apply_to_file(Path(self.source), self.snapshot, changes,
-                                   backups=backup_count(self.snapshot))  # backups named by the clock
+                                   backups=backup_count(self.snapshot) if backups is None else backups)
             return CommitResult(result.written, lines + result.notes, result.backup)
         from workbook.live import apply_to_book
 

@@ -29,6 +29,7 @@ class Look:
     wrap: bool = False
     align: str | None = None  # left / center / right
     border: bool = False
+    valign: str | None = None  # top / center / bottom (default: center when aligned at all)
 
 
 class StyleBook:
@@ -169,13 +170,13 @@ class StyleBook:
         xf.set("fontId", str(font_id))
         xf.set("fillId", str(fill_id))
         xf.set("borderId", str(border_id))
-        if look.wrap or look.align:
+        if look.wrap or look.align or look.valign:
             align = etree.SubElement(xf, _N + "alignment")
             if look.wrap:
                 align.set("wrapText", "1")
             if look.align:
                 align.set("horizontal", look.align)
-            align.set("vertical", "center")
+            align.set("vertical", look.valign or "center")
             xf.set("applyAlignment", "1")
         index = self._append("cellXfs", xf)
         self._cache[key] = index

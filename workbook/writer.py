@@ -102,6 +102,8 @@ def _build_parts(pkg: Package, snapshot, changes: ChangeSet, notes: list[str] | 
                     recalc = True
         for (i, header), look in sc.looks.items():
             patch.styles[(last + 1 + i, data.columns[header])] = styles.look(look)
+        for i, height in sc.heights.items():
+            patch.heights[last + 1 + i] = height
         new_last = last + len(rows)
         layout = data.table
         if sc.rebuild is None:

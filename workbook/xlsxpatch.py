@@ -244,12 +244,14 @@ class SheetPatch:
     ``styles``: {(row, column): xf index} for cells whose look is set explicitly (reports).
     ``moves``: rows renumbered further down (a table's totals row making way for new rows); the
     rows they move to must be free.
+    ``heights``: {row: points} for new rows whose wrapped text needs more than one line.
     """
 
     cells: dict[int, dict[int, object]] = field(default_factory=dict)
     clear_below: int | None = None
     styles: dict[tuple[int, int], int] = field(default_factory=dict)
     moves: dict[int, int] = field(default_factory=dict)  # {old row: new row}: a totals row below new rows
+    heights: dict[int, float] = field(default_factory=dict)  # new rows: {Excel row: height in points}
 
 
 def column_styles(head: bytes) -> dict[int, int]:
@@ -639,7 +641,9 @@ def _new_row(writer: CellWriter, number: int, patch: SheetPatch, col_styles) -> 
         return b""  # a row visited for a shared-formula repair that does not exist
     cells = {c: writer.xml(f"{col_letter(c)}{number}", v, resolve_style(patch, number, c, col_styles))
              for c, v in values.items()}
-    return _row_xml(number, b"", cells)
+    height = patch.heights.get(number)
+    attrs = b' ht="%g" customHeight="1"' % height if height else b""
+    return _row_xml(number, attrs, cells)
 
 
 def _patch_row_fast(row_xml: bytes, number: int, values: dict[int, object], col_styles, writer,
