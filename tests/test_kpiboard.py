@@ -104,8 +104,10 @@ def test_the_demo_board_on_file_shows_integers_and_the_same_reduction_as_the_che
         styles = pkg.read("xl/styles.xml")
     finally:
         pkg.close()
-    count_cell = re.search(rb'<c r="D3" s="(\d+)"', xml)  # 工单量's 本期数值 (row 2 is the 工单量 heading)
+    # 工单量's 本期数值, below the 工单量 heading (and, from 11-01, the next-year holiday reminder)
+    row = int(board_sheet.index[board_sheet["指标"] == "工单量"][0])
+    count_cell = re.search(rb'<c r="D%d" s="(\d+)"' % row, xml)
     xfs = re.findall(rb"<xf [^>]*>", re.search(rb"<cellXfs[^>]*>(.*?)</cellXfs>", styles, re.S).group(1))
     fmt_id = re.search(rb'numFmtId="(\d+)"', xfs[int(count_cell.group(1))]).group(1)
     assert fmt_id == b"1"  # Excel's built-in "0": 248, not 248.00
-    assert re.search(rb'<row r="3" ht="\d+" customHeight="1"', xml)  # its 说明/统计期间 wrap to two lines
+    assert re.search(rb'<row r="%d" ht="\d+" customHeight="1"' % row, xml)  # its 说明/统计期间 wrap to two lines
