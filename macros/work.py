@@ -101,7 +101,8 @@ class Work:
             if not sc.is_empty:
                 out.sheets[name] = sc
         for name, rows in self.rebuilds.items():
-            if name in self.snapshot.sheets and _same_rows(self.snapshot.frame(name), rows):
+            data = self.snapshot.sheets.get(name)
+            if data is not None and not data.relayout and _same_rows(self.snapshot.frame(name), rows):
                 continue
             out.sheet(name).rebuild = rows
             out.sheet(name).looks = self.rebuild_looks.get(name, {})

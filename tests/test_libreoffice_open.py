@@ -51,3 +51,25 @@ def test_patched_demo_workbook_opens_in_libreoffice(demo_book, libreoffice):
     assert ws.cell(row=2, column=headers.index("解决状态") + 1).value == "进行中"
     assert wb["数据问题"]["E2"].value == "<script>alert(1)</script>"
     assert len(ws.data_validations.dataValidation) >= 30
+
+
+def test_a_workbook_from_before_13_laid_out_afresh_opens_in_libreoffice(tmp_path, libreoffice):
+    """tests/data/made_before_issue_13.xlsx (see tests/test_workbook_relayout.py) after one refresh."""
+    import shutil
+    from pathlib import Path
+
+    from macros.refresh import refresh_all
+    from tests.conftest import NOW
+
+    book = tmp_path / "旧版.xlsx"
+    shutil.copy(Path(__file__).parent / "data" / "made_before_issue_13.xlsx", book)
+    refresh_all(book, now=NOW)
+    wb = _reopened(libreoffice, book)
+    _assert_schema_intact(wb)
+    ws = wb["超时预警"]
+    headers = [c.value for c in ws[1]]
+    assert headers[-1] == "主管备注"
+    notes = {ws.cell(r, headers.index("工单号") + 1).value: ws.cell(r, headers.index("处理意见") + 1).value
+             for r in range(2, ws.max_row + 1)}
+    assert notes["SV202606150004"] == "已电话联系，客户六月出差；配件已到，等客户约时间"
+    assert "超时预警表" in ws.tables and "开始使用表" in wb["开始使用"].tables

@@ -49,6 +49,10 @@ class SheetData:
     width: int  # number of columns in the sheet's used area
     problems: list[Problem] = field(default_factory=list)
     missing_headers: list[str] = field(default_factory=list)
+    # Output sheets laid out by an earlier version (other headers): read for what people own on
+    # them, then laid out afresh when rebuilt (workbook/relayout.py). The schema's columns the
+    # sheet lacks are blank in ``frame``.
+    relayout: bool = False
     # Output sheets: columns people added (header → 0-based index) and their raw values, so a
     # rebuild can keep them with their rows (workbook/carry.py).
     extra_columns: dict[str, int] = field(default_factory=dict)
@@ -113,11 +117,16 @@ def parse_grid(
             columns[text] = j
     missing = [c.header for c in sheet.columns if c.header not in columns and not c.optional]
     extra_columns: dict[str, int] = {}
+    relayout = False
     if sheet.group == S.OUTPUT:
         for j, value in enumerate(header):
             text = str(value).strip() if not is_blank(value) else ""
-            if text and text not in sheet.by_header and text not in extra_columns:
+            if text in sheet.former_headers:
+                relayout = True  # a column an earlier version wrote: not one people added
+            elif text and text not in sheet.by_header and text not in extra_columns:
                 extra_columns[text] = j
+        relayout = relayout or bool(missing)
+        missing = []  # the program owns the layout: the next rebuild writes this version's
 
     body = grid[1:]
     numbers, rows = [], []
@@ -152,6 +161,11 @@ def parse_grid(
                 np.fromiter((not (v is None or v == "" or (v.__class__ is str and not v.strip()))
                              for v in values.tolist()), dtype=bool, count=len(values)), index=values.index)
 
+    if relayout:
+        for col in sheet.columns:
+            if col.header not in frame.columns:
+                frame[col.header] = pd.Series([None] * len(frame), index=frame.index, dtype=object)
+        frame = frame[sheet.headers]
     extras = None
     if extra_columns:
         extras = pd.DataFrame({h: ([None if is_blank(v) else v for v in raw[j].tolist()]
@@ -159,8 +173,11 @@ def parse_grid(
                               index=raw.index, dtype=object)
     problems += _merged_problems(sheet, merged or [], first_row, last_row)
     problems += _duplicate_keys(sheet, frame)
+    if relayout:  # what the earlier version wrote is replaced, not checked against today's rules
+        staff = {c.header for c in sheet.owned_by(S.STAFF)}
+        problems = [p for p in problems if p.column in staff or (p.column is None and p.row != first_row)]
     return SheetData(sheet, frame, columns, nonblank, last_row, width, problems, missing,
-                     extra_columns, extras)
+                     relayout, extra_columns, extras)
 
 
 def _ranges(rows: list[int]) -> str:

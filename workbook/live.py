@@ -108,6 +108,10 @@ def apply_to_book(book, snapshot, changes: ChangeSet, *, formulas: bool = True) 
         if sc.is_empty:
             continue
         sheet_schema = S.sheet(name)
+        if sc.rebuild is not None and (name not in [s.name for s in book.sheets]
+                                       or snapshot.sheets[name].relayout):
+            calls += _relayout(book, snapshot, name, sc, formulas)
+            continue
         sheet = book.sheets[name]
         data = snapshot[name]
         for header, by_row in sc.cells.items():
@@ -150,6 +154,48 @@ def apply_to_book(book, snapshot, changes: ChangeSet, *, formulas: bool = True) 
             calls += format_cells(sheet, cells, look)
     for name, report in changes.reports.items():
         calls += _write_report(book, report)
+    return calls
+
+
+def _relayout(book, snapshot, name: str, sc, formulas: bool) -> int:
+    """An output sheet the workbook lacks, or has in an earlier version's layout: this version's
+    header row and rows, people's added columns after the schema's (see workbook/relayout.py;
+    the file path also renews formats, guards and colours — here the table is resized and
+    Excel keeps the column formats it had)."""
+    from workbook.relayout import layout_headers
+
+    data = snapshot.sheets.get(name)
+    calls = 0
+    if data is None:
+        names = [s.name for s in book.sheets]
+        before = None
+        for other in S.SHEETS:
+            if other.name == name:
+                break
+            if other.name in names:
+                before = other.name
+        sheet = (book.sheets.add(name, after=book.sheets[before]) if before
+                 else book.sheets.add(name, before=book.sheets[0]))
+        extras: tuple[str, ...] = ()
+        calls += 1
+    else:
+        sheet = book.sheets[name]
+        extras = tuple(data.extra_columns)
+        old_width = max(data.width, len(data.schema.headers))
+        sheet.range((1, 1), (max(data.last_row, 2), old_width)).clear_contents()
+        calls += 1
+    headers = layout_headers(S.sheet(name), extras)
+    index = {h: j for j, h in enumerate(headers)}
+    block = [list(headers)]
+    for values in sc.rebuild:
+        line = [None] * len(headers)
+        for header, value in values.items():
+            if header in index:
+                line[index[header]] = excel_value(value, formulas)
+        block.append(line)
+    sheet.range((1, 1), (len(block), len(headers))).value = block
+    calls += 1
+    calls += _resize_table(sheet, S.sheet(name).table, max(len(block), 2), len(headers))
     return calls
 
 

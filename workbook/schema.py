@@ -165,6 +165,10 @@ class Sheet:
     # next, so staff columns (and columns people add) stay with their row. The first is the
     # ticket; the others narrow it down when the layout has them (workbook/carry.py).
     carry_key: tuple[str, ...] = ()
+    # Output sheets: headers earlier versions wrote that this one does not. A sheet that still
+    # has one (or lacks a column) is laid out afresh on its next rebuild (workbook/relayout.py);
+    # such a column is the program's old output, not a column people added.
+    former_headers: tuple[str, ...] = ()
     by_header: dict[str, Column] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -869,6 +873,7 @@ ESCALATION = Sheet(
     # One row per ticket now; a workbook from before kept two rows (工单号 + 环节) — carry.py
     # joins their notes onto the ticket's one row.
     carry_key=("工单号",),
+    former_headers=("状态",),  # one row per stage until #13: the stage's 时限状态
     description="一张工单一行（取最紧急的未完成环节）：即将超时（最先到期在前）和刚超时的排在最前，"
                 "暂停过久的单独标出",
     columns=_cols(

@@ -16,7 +16,7 @@ from workbook.store import replace_file
 from workbook.styles import Look, StyleBook
 from workbook.xlsxpatch import (
     NS_R, CellWriter, Package, SheetPatch, add_sheet_entries, new_sheet_xml, next_sheet_part,
-    patch_sheet_stream, rewrite_zip, set_table_rows, table_last_row, without_calc_chain,
+    patch_sheet_stream, patch_sheet_xml, rewrite_zip, set_table_rows, table_last_row, without_calc_chain,
 )
 
 DATETIME_LOOK = Look(numfmt="yyyy-mm-dd hh:mm")
@@ -74,6 +74,10 @@ def _build_parts(pkg: Package, snapshot, changes: ChangeSet, notes: list[str] | 
             continue
         if name not in pkg.sheets:
             _add_missing_output_sheet(pkg, snapshot, name, sc, writer, styles, replaced, added)
+            continue
+        data = snapshot.sheets.get(name)
+        if data is not None and data.relayout:
+            _relayout_sheet(pkg, name, data, sc, writer, styles, replaced, removed_parts, notes)
             continue
         data = snapshot[name]
         entry = pkg.sheets[name]
@@ -228,12 +232,21 @@ def keep_sheet_objects(pkg: Package, part: str, xml: bytes, report: ReportSheet)
     named, and cells of the old sheet the new report does not write are counted — never a
     silent drop, never an orphan part. Returns (xml, rels or None, parts to remove, lines).
     """
-    from lxml import etree
-
     lines: list[str] = []
     lost = _lost_cells(pkg.read(part), report)
     if lost:
         lines.append(f"重新生成，原表中 {lost} 个不属于本次月报的单元格已清除（上一版本在「备份」文件夹中）")
+    xml, dump, dropped_parts, kept = relink_sheet_objects(pkg, part, xml)
+    return xml, dump, dropped_parts, lines + kept
+
+
+def relink_sheet_objects(pkg: Package, part: str, xml: bytes):
+    """``xml``, a new worksheet for ``part``, linked to the old sheet's charts, pictures,
+    comments and tables; what cannot be re-linked is removed with its part, and named.
+    Returns (xml, rels or None, parts to remove, lines)."""
+    from lxml import etree
+
+    lines: list[str] = []
     rels_part = pkg.rels_part(part)
     if rels_part not in pkg.names:
         return xml, None, set(), lines
@@ -298,22 +311,119 @@ def _report_xml(report: ReportSheet, writer: CellWriter, styles: StyleBook) -> b
     return new_sheet_xml(rows, looks, writer, report.widths, report.merges, tab_colour="7F7F7F")
 
 
+def _relayout_sheet(pkg, name, data, sc, writer, styles, replaced, removed_parts, notes):
+    """An output sheet from an earlier version: this version's layout, people's columns kept."""
+    from workbook import relayout
+    from workbook.errors import SheetMissing
+
+    if sc.rebuild is None:  # output sheets are only ever rebuilt; anything else is a bug
+        raise SheetMissing(name)
+    entry = pkg.sheets[name]
+    extras = tuple(data.extra_columns)
+    headers = relayout.layout_headers(data.schema, extras)
+    fresh, fresh_table = relayout.sheet_xml(name, styles, extras)
+    fresh = relayout.keep_sheet_state(pkg.read(entry.part), fresh)
+    tables = pkg.tables_of(entry.part)
+    if tables:
+        old = etree_root(pkg.read(tables[0]))
+        table = relayout.table_xml(fresh_table, table_id=int(old.get("id")), name=old.get("name"))
+    xml, rels, dropped, lines = relink_sheet_objects(pkg, entry.part, fresh)
+    patch, new_last = _rebuild_patch(sc, headers, styles)
+    replaced[entry.part] = patch_sheet_xml(xml, patch, writer)
+    if rels is not None:
+        replaced[pkg.rels_part(entry.part)] = rels
+    removed_parts.update(dropped)
+    if tables:
+        replaced[tables[0]] = set_table_rows(table, max(new_last, 2))
+    kept = "，另保留了" + "、".join(f"「{h}」" for h in extras) + "列" if extras else ""
+    notes.append(f"{name}：已按新版本的列重新排版（{len(data.schema.headers)} 列{kept}；上一版本在「备份」文件夹中）")
+    notes.extend(f"{name}：{line}" for line in lines if "保留" not in line)
+
+
+def _rebuild_patch(sc, headers: list[str], styles) -> tuple[SheetPatch, int]:
+    """The body of a rebuilt sheet laid out as ``headers`` (header row 1, rows from 2)."""
+    index = {h: j for j, h in enumerate(headers)}
+    patch = SheetPatch()
+    for i, values in enumerate(sc.rebuild, start=2):
+        patch.cells[i] = {index[h]: v for h, v in values.items() if h in index}
+    for (i, header), look in sc.looks.items():
+        if header in index:
+            patch.styles[(2 + i, index[header])] = styles.look(look)
+    for i, height in sc.heights.items():
+        patch.heights[2 + i] = height
+    return patch, 1 + len(sc.rebuild)
+
+
+def etree_root(xml: bytes):
+    from lxml import etree
+
+    return etree.fromstring(xml)
+
+
 def _add_missing_output_sheet(pkg, snapshot, name, sc, writer, styles, replaced, added):
-    """Staff deleted an output sheet: recreate it as a plain sheet with its header row."""
+    """An output sheet the workbook lacks (new in this version, or deleted by staff): added as a
+    new workbook has it — an Excel table with its formats — in its place among the tabs."""
+    from lxml import etree
+
+    from workbook import relayout
+    from workbook.xlsxpatch import CT_TABLE, NS_CT, NS_PKG, REL_TABLE
+
     sheet = S.sheet(name)
     if sheet.group != S.OUTPUT or sc.rebuild is None:
         from workbook.errors import SheetMissing
 
         raise SheetMissing(name)
-    rows: dict[int, dict[int, object]] = {1: {j: h for j, h in enumerate(sheet.headers)}}
-    looks = {(1, j): styles.look(HEADER_LOOK) for j in range(len(sheet.headers))}
-    for i, values in enumerate(sc.rebuild, start=2):
-        rows[i] = {sheet.headers.index(h): v for h, v in values.items()}
-    xml = new_sheet_xml(rows, looks, writer, [c.display_width for c in sheet.columns], [])
+    fresh, fresh_table = relayout.sheet_xml(name, styles)
+    patch, new_last = _rebuild_patch(sc, sheet.headers, styles)
     part = next_sheet_part(pkg)
-    added[part] = xml
+    table_part = _next_table_part(pkg)
+    xml = fresh.replace(b"</worksheet>", b'<tableParts count="1"><tablePart r:id="rId1"/></tableParts></worksheet>')
+    added[part] = patch_sheet_xml(xml, patch, writer)
+    table = relayout.table_xml(fresh_table, table_id=_next_table_id(pkg), name=sheet.table)
+    added[table_part] = set_table_rows(table, max(new_last, 2))
+    added[pkg.rels_part(part)] = (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="{NS_PKG}">'
+        f'<Relationship Id="rId1" Type="{REL_TABLE}" Target="/{table_part}"/></Relationships>').encode()
     ct = replaced.get("[Content_Types].xml", pkg.read("[Content_Types].xml"))
-    wb_xml, rels, ct = add_sheet_entries(pkg, name, part, ct)
+    wb_xml, rels, ct = add_sheet_entries(pkg, name, part, ct, after=_schema_neighbour(pkg, sheet),
+                                         first=_schema_neighbour(pkg, sheet) is None)
+    root = etree.fromstring(ct)
+    override = etree.SubElement(root, f"{{{NS_CT}}}Override")
+    override.set("PartName", "/" + table_part)
+    override.set("ContentType", CT_TABLE)
+    ct = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
     replaced["xl/workbook.xml"] = wb_xml
     replaced["xl/_rels/workbook.xml.rels"] = rels
     replaced["[Content_Types].xml"] = ct
+
+
+def _schema_neighbour(pkg, sheet: S.Sheet) -> str | None:
+    """The sheet a new workbook has just before ``sheet`` that this workbook has (None: first)."""
+    before = None
+    for other in S.SHEETS:
+        if other.name == sheet.name:
+            return before
+        if other.name in pkg.sheets:
+            before = other.name
+    return before
+
+
+def _next_table_id(pkg) -> int:
+    """A table id no table of the workbook has (Excel refuses a file with two of one id)."""
+    from lxml import etree
+
+    used = getattr(pkg, "table_ids", None)
+    if used is None:
+        used = {int(etree.fromstring(pkg.read(t)).get("id"))
+                for e in pkg.sheets.values() for t in pkg.tables_of(e.part) if t in pkg.names}
+    new = max(used, default=0) + 1
+    pkg.table_ids = used | {new}
+    return new
+
+
+def _next_table_part(pkg) -> str:
+    n = 1
+    while f"xl/tables/table{n}.xml" in pkg.names:
+        n += 1
+    pkg.names.add(f"xl/tables/table{n}.xml")
+    return f"xl/tables/table{n}.xml"

@@ -42,6 +42,7 @@ REL_WORKSHEET = f"{NS_R}/worksheet"
 REL_TABLE = f"{NS_R}/table"
 REL_CALCCHAIN = f"{NS_R}/calcChain"
 CT_WORKSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+CT_TABLE = "application/vnd.openxmlformats-officedocument.spreadsheetml.table+xml"
 FORMULA_LEAD = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 _ROW_RE = re.compile(rb"<row\b[^>]*?(?:/>|>.*?</row>)", re.S)
@@ -966,8 +967,9 @@ def _fresh_info(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
 
 # ---- adding a sheet to the workbook parts -------------------------------------------------------
 def add_sheet_entries(pkg: Package, name: str, part: str, content_types: bytes,
-                      after: str | None = None) -> tuple[bytes, bytes, bytes]:
-    """New workbook.xml, workbook.xml.rels and [Content_Types].xml that include sheet ``name``."""
+                      after: str | None = None, first: bool = False) -> tuple[bytes, bytes, bytes]:
+    """New workbook.xml, workbook.xml.rels and [Content_Types].xml that include sheet ``name``
+    (after sheet ``after``, else first when ``first``, else last)."""
     rels = pkg.workbook_rels
     ids = {r.get("Id") for r in rels}
     n = 1
@@ -984,7 +986,7 @@ def add_sheet_entries(pkg: Package, name: str, part: str, content_types: bytes,
     el.set("name", name)
     el.set("sheetId", str(sheet_id))
     el.set(f"{{{NS_R}}}id", rid)
-    position = len(sheets)
+    position = 0 if first else len(sheets)
     if after is not None:
         for i, existing in enumerate(sheets):
             if existing.get("name") == after:
