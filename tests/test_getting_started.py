@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from macros import refresh
-from macros.cli import main
+from aftersales.cli import main
 from tests.bookmaker import make_book
 from workbook import read_file
 

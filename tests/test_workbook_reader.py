@@ -138,11 +138,16 @@ def test_error_values_are_reported(new_book):
     _fill(new_book, INTAKE, {2: {"客户名称/姓名": "甲", "受理时间": dt.datetime(2026, 3, 1), "需求类型": "维修类",
                                  "购买日期": "PLACEHOLDER"}})
     # Turn the placeholder into a real #N/A error cell, as Excel writes it.
+    from workbook.xlsxpatch import Package
+
+    pkg = Package(new_book)
+    part = pkg.sheets[INTAKE].part  # not sheet1: 开始使用 is the first tab
+    pkg.close()
     tmp = new_book.with_suffix(".tmp.xlsx")
     with zipfile.ZipFile(new_book) as src, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
             data = src.read(info.filename)
-            if info.filename == "xl/worksheets/sheet1.xml":
+            if info.filename == part:
                 import re
 
                 data = re.sub(rb'<c r="I2"([^>]*?) t="(?:s|inlineStr)">.*?</c>', rb'<c r="I2"\1 t="e"><v>#N/A</v></c>', data)

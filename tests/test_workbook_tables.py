@@ -46,8 +46,15 @@ def add_totals_row(path: Path) -> int:
 
 
 def _table(path: Path) -> tuple[str, str]:
-    with zipfile.ZipFile(path) as z:
-        xml = z.read("xl/tables/table1.xml").decode()
+    """(ref, autoFilter ref) of the intake's table."""
+    from workbook.xlsxpatch import Package
+
+    pkg = Package(path)
+    try:
+        (part,) = pkg.tables_of(pkg.sheets[INTAKE].part)
+        xml = pkg.read(part).decode()
+    finally:
+        pkg.close()
     return (re.search(r'<table[^>]*\bref="([^"]+)"', xml).group(1),
             re.search(r'<autoFilter ref="([^"]+)"', xml).group(1))
 
@@ -194,8 +201,12 @@ def test_a_row_whose_date_is_na_gets_no_ticket_number_until_it_is_valid(new_book
     ws.cell(2, heads.index("需求类型") + 1).value = "维修类"
     wb.save(new_book)
     # Excel saves =NA() as an error cell with its cached #N/A.
+    from workbook.xlsxpatch import Package
+
+    pkg = Package(new_book)
+    part = pkg.sheets[INTAKE].part  # not sheet1: 开始使用 is the first tab
+    pkg.close()
     with zipfile.ZipFile(new_book) as z:
-        part = "xl/worksheets/sheet1.xml"
         xml = z.read(part)
     xml = xml.replace(b'<c r="B2"', b'<c r="B2" t="e"', 1).replace(b"<f>NA()</f><v></v>", b"<f>NA()</f><v>#N/A</v>")
     xml = xml.replace(b"<f>NA()</f></c>", b"<f>NA()</f><v>#N/A</v></c>")
