@@ -7,7 +7,8 @@ the board *shows* it:
   heading row, so the board reads top-down;
 - a 单位 column that says 自然小时 or 工作小时, so 12.4 (clock hours) against a 4-hour target
   reads correctly beside the 4.0 working hours;
-- 上期数值 and 环比 beside each KPI: the same KPI over the previous period (``previous_period``),
+- 上期数值 and 环比 beside each KPI: the same KPI over the previous period (``previous_period``,
+  named once on each section's heading row, so KPI rows stay one line tall),
   the change in words (rates in 个百分点, scores in 分, the rest in %), and 趋势 — ↑/↓ with 改善 or
   变差 when the KPI has a better direction (its KPI目标 comparison, else lower is better for
   times, costs and backlog);
@@ -144,8 +145,6 @@ def board(rows: Iterable[Mapping], previous: Iterable[Mapping] = (), previous_la
         kind, unit = _alert_kind(row) if alert else (kind_of.get(row["指标"]), unit_of(row["指标"], kind_of.get(row["指标"])))
         value, last = row["本期数值"], before.get(row["指标"])
         period = row["统计期间"]
-        if previous_label and row["指标"] in before:
-            period = f"{period}（上期 {previous_label}）"
         sections[section].append({
             "类别": section, "指标": row["指标"], "单位": unit, "本期数值": value, "上期数值": last,
             "环比": change_text(value, last, kind) if kind else None,
@@ -161,7 +160,11 @@ def board(rows: Iterable[Mapping], previous: Iterable[Mapping] = (), previous_la
         if not sections[section]:
             continue
         i = len(out)
-        out.append({h: (section if h == "类别" else None) for h in headers})
+        heading = {h: (section if h == "类别" else None) for h in headers}
+        # The previous period is said once, on the heading, not on every row (rows stay one line).
+        if previous_label and any(r["上期数值"] is not None for r in sections[section]):
+            heading["统计期间"] = f"上期 {previous_label}"
+        out.append(heading)
         for h in headers:
             looks[(i, h)] = HEADING_LOOK
         for row in sections[section]:

@@ -68,7 +68,10 @@ def test_the_board_groups_sections_and_keeps_triggers_out_of_the_verdict_column(
     assert by_name["平均首次响应时长(工作小时)"]["单位"] == "工作小时"
     assert (by_name["工单量"]["上期数值"], by_name["工单量"]["环比"]) == (215, "+15.3%")
     assert by_name["NPS"]["趋势"] == "↓ 变差" and by_name["NPS"]["环比"] == "-10.9 分"
-    assert by_name["工单量"]["统计期间"] == "2026-11-01 至 2026-11-20（上期 2026-10-01 至 2026-10-20）"
+    # The previous period is named once, on the section's heading row; each KPI row has its own.
+    assert by_name["工单量"]["统计期间"] == "2026-11-01 至 2026-11-20"
+    assert shown[0]["统计期间"] == "上期 2026-10-01 至 2026-10-20"
+    assert shown[7]["统计期间"] is None  # 预警: triggers have no previous period
     alert = by_name["平均响应慢于行业基准"]
     assert (alert["是否达标"], alert["触发状态"], alert["上期数值"]) == (None, "触发", None)
     assert {r["是否达标"] for r in shown} <= {None, "达标", "未达标", "无数据"}
@@ -110,4 +113,8 @@ def test_the_demo_board_on_file_shows_integers_and_the_same_reduction_as_the_che
     xfs = re.findall(rb"<xf [^>]*>", re.search(rb"<cellXfs[^>]*>(.*?)</cellXfs>", styles, re.S).group(1))
     fmt_id = re.search(rb'numFmtId="(\d+)"', xfs[int(count_cell.group(1))]).group(1)
     assert fmt_id == b"1"  # Excel's built-in "0": 248, not 248.00
-    assert re.search(rb'<row r="%d" ht="\d+" customHeight="1"' % row, xml)  # its 说明/统计期间 wrap to two lines
+    # 工单量's 说明 and 统计期间 fit one line (the previous period is on the heading row); 超时率's
+    # 说明 (…（超时 N 张 / 已计算时限 N 张）) wraps, so its row is made taller.
+    assert not re.search(rb'<row r="%d" ht=' % row, xml)
+    late = int(board_sheet.index[board_sheet["指标"] == "超时率"][0])
+    assert re.search(rb'<row r="%d" ht="\d+" customHeight="1"' % late, xml)
