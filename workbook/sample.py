@@ -514,7 +514,7 @@ def _forms(rng, n: int, staff: list[tuple], now: dt.datetime) -> dict[str, list[
     service = _service_rows(rng, service_of, types, period, first_resp, done)
     confirm = _confirm_rows(rng, confirm_of, intake, subtags, period, conf_m)
     survey = _survey_rows(rng, survey_of, intake, period, surv_m)
-    plan = _callback_rows(rng, callback_of, intake, types, done, called, unreachable, surv_m, staff)
+    plan = _callback_rows(rng, callback_of, intake, types, done, called, unreachable, surv_m, staff, now_ts)
     return {S.INTAKE.name: intake, S.SERVICE.name: service, S.CONFIRMATION.name: confirm,
             S.SURVEY.name: survey, S.PAUSES.name: pauses, S.CALLBACK_PLAN.name: plan}
 
@@ -621,8 +621,17 @@ def _survey_rows(rng, survey_of, intake, period, surv_m) -> list[dict]:
     return rows
 
 
-def _callback_rows(rng, callback_of, intake, types, done, called, unreachable, surv_m, staff) -> list[dict]:
-    """回访计划 history: one task per completed repair/complaint, as the routine would create it."""
+# A callback task left open this long is one a real team would have made up (late) by now: the
+# demo's open tasks are the recent ones, not months-old June tasks leading 我的待办.
+CATCH_UP_DAYS = 14
+
+
+def _callback_rows(rng, callback_of, intake, types, done, called, unreachable, surv_m, staff,
+                   now: pd.Timestamp) -> list[dict]:
+    """回访计划 history: one task per completed repair/complaint, as the routine would create it.
+
+    Tasks neither called (with a survey) nor unreachable stay 待回访 while recent; older ones were
+    called late, without a survey (回访完成率 counts them as not on time, as before)."""
     from udfs.calendar import BusinessCalendar
     from udfs.sla import due_many
 
@@ -630,18 +639,28 @@ def _callback_rows(rng, callback_of, intake, types, done, called, unreachable, s
         return []
     idx = np.array([c[0] for c in callback_of])
     days = np.where(types[idx] == "投诉类", 7, 3)
-    dues = due_many(done[idx].floor("min"), days, "工作日", BusinessCalendar.chinese_statutory())
+    calendar = BusinessCalendar.chinese_statutory()
+    dues = due_many(done[idx].floor("min"), days, "工作日", calendar)
     callers = [m[0] for m in staff if m[2] == "回访专员" and m[4] == "在岗"]
     rows = []
     for k, (i, ticket) in enumerate(callback_of):
         kind, code = ("投诉回访", "TS") if types[i] == "投诉类" else ("维修回访", "WX")
         state = "已回访" if called[i] else ("无法联系" if unreachable[i] else "待回访")
+        due = pd.Timestamp(dues[k])
+        late_call = None
+        if state == "待回访" and due < now - pd.Timedelta(days=CATCH_UP_DAYS):
+            state = "已回访"  # made up late: a few days after the due date, in working hours
+            day = due.normalize() + pd.Timedelta(days=1 + k % 5)
+            while not calendar.is_working_day(day.date()):
+                day += pd.Timedelta(days=1)
+            late_call = (day + pd.Timedelta(hours=10, minutes=7 * (k % 8))).to_pydatetime()
         rows.append({
             "任务编号": f"HF-{ticket}-{code}", "工单号": ticket, "回访类型": kind,
             "客户名称": intake[i]["客户名称/姓名"], "联系方式": intake[i]["联系方式"],
             "应回访日期": pd.Timestamp(dues[k]).to_pydatetime(), "生成时间": intake[i]["完成时间"],
             "回访专员": callers[k % len(callers)] if callers else None, "回访状态": state,
-            "实际回访时间": surv_m[i] if called[i] else None,
+            "实际回访时间": surv_m[i] if called[i] else late_call,
+            "备注": "逾期补回访（客户未参加满意度调研）" if late_call else None,
         })
     return rows
 
