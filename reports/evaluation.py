@@ -20,7 +20,7 @@ from typing import Mapping
 
 import pandas as pd
 
-from macros.kpi import baseline_changes, compute_kpis, sheet_frame, verdict, within
+from macros.kpi import baseline_changes, compute_kpis, monthly_trend, sheet_frame, verdict, within
 from macros.project import first_contact_resolution
 from macros.settings import Target
 from reports import charts
@@ -230,7 +230,7 @@ def trend_chart(frames: Mapping[str, pd.DataFrame], baseline, evaluation, *, now
     """CSAT and complaint first response month by month across both periods."""
     first, last = min(baseline[0], evaluation[0]), max(baseline[1], evaluation[1])
     months = months_between(first, min(last, max(now.date(), first)))
-    figures = [compute_kpis(frames, start, end, now=now, csat_threshold=csat_threshold) for start, end in months]
+    figures = monthly_trend(frames, months, csat_threshold=csat_threshold)
     labels = [f"{start:%Y-%m}" for start, _end in months]
 
     def span(period, label, colour):

@@ -13,6 +13,7 @@ modules run without xlwings.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 
 FACES = (
     "excel_sla",
@@ -31,6 +32,10 @@ def __getattr__(name: str):
         globals()["__all__"] = names
         return names
     if not name.startswith("__"):
+        # ``from udfs import sla`` asks the package for the attribute before importing the
+        # submodule: answer with the submodule itself, without loading the faces (xlwings).
+        if importlib.util.find_spec(f"{__name__}.{name}") is not None:
+            return importlib.import_module(f"{__name__}.{name}")
         for module in _faces():
             if name in module.__all__:
                 value = getattr(module, name)

@@ -21,6 +21,7 @@ of these are accepted. Text in a date cell is refused rather than guessed at.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
@@ -286,11 +287,21 @@ def _split_landline(digits: str, area_typed: str | None) -> tuple[str, str] | No
 def parse_phone(value: Any) -> Phone | None:
     """Read a phone cell; None when it holds no digits at all.
 
+    Memoised: one customer's phone recurs on many tickets, and a refresh reads every phone
+    several times (checks, duplicates, KPIs). ``Phone`` is frozen, so sharing results is safe.
+
     The key drops the country code (+86, 0086, 86 before a mobile), separators (spaces, dashes,
     brackets, dots) and a landline's extension; a landline written internationally ("+86 21
     12345678") gets its area code's 0 back. Text that is no mainland number keeps its digits as
     the key (kind None), so identical typing still matches.
     """
+    try:
+        return _parse_phone_cached(value)
+    except TypeError:  # an unhashable cell value
+        return _parse_phone(value)
+
+
+def _parse_phone(value: Any) -> Phone | None:
     text = phone_text(value)
     if text is None:
         return None
@@ -325,6 +336,9 @@ def parse_phone(value: Any) -> Phone | None:
         area, local = split
         return Phone(LANDLINE, area + local, area, local, extension)
     return Phone(None, digits)
+
+
+_parse_phone_cached = functools.lru_cache(maxsize=1 << 18, typed=True)(_parse_phone)
 
 
 def phone_key(value: Any) -> str | None:
