@@ -145,7 +145,10 @@ def within(moments: pd.Series, start: dt.date, end: dt.date) -> pd.Series:
 def customer_key(phones: pd.Series, names: pd.Series | None = None) -> pd.Series:
     """A customer's identity: the phone's key (udfs.values.phone_key: "+86 138 1234 5678" is
     13812345678), else the name (None when both are blank)."""
-    keys = [phone_key(p) for p in phones.to_numpy(dtype=object)]
+    # Keyed once per distinct cell value (one customer's phone recurs on many tickets).
+    codes, uniques = pd.factorize(phones.to_numpy(dtype=object), use_na_sentinel=True)
+    unique_keys = np.array([phone_key(p) for p in uniques] + [None], dtype=object)  # code -1 → None
+    keys = unique_keys[codes].tolist()
     if names is not None:
         keys = [k if k else _name(n) for k, n in zip(keys, names.to_numpy(dtype=object))]
     return pd.Series(keys, index=phones.index, dtype=object)
