@@ -86,14 +86,14 @@ def stage_dues(rules: Rules, stage: str, starts: Any, request_types: Any, urgenc
     errors: dict = {}
     start_values = sla._moments(starts, "开始时间", errors)  # text in a date cell: that row's error
     size = len(start_values)
-    types = _texts(request_types, size)
-    levels = _texts(urgencies, size)
+    type_codes, types = _coded_texts(request_types, size)
+    level_codes, levels = _coded_texts(urgencies, size)
     picks = [(np.full(size, np.nan), np.full(size, None, dtype=object), np.full(size, DEFAULT_WARNING))
              for _ in range(2)]
-    keys = pd.factorize(pd.Series([f"{t}\x1f{u}" for t, u in zip(types, levels)], dtype=object))
-    codes, uniques = keys
-    for code, key in enumerate(uniques):
-        request_type, urgency = (part or None for part in key.split("\x1f"))
+    # One integer per (type, urgency) pair: no per-ticket string keys (this runs per stage).
+    codes, pairs = pd.factorize(type_codes * len(levels) + level_codes)
+    for code, pair in enumerate(pairs):
+        request_type, urgency = types[pair // len(levels)] or None, levels[pair % len(levels)] or None
         rows = codes == code
         for (amounts, units, warnings), rule in zip(picks, applicable_rules(rules, stage, request_type, urgency)):
             amounts[rows], units[rows], warnings[rows] = rule.amount, rule.unit, rule.warning
@@ -117,11 +117,14 @@ def stage_dues(rules: Rules, stage: str, starts: Any, request_types: Any, urgenc
                      warnings=np.where(second_wins, second_warnings, first_warnings), errors=dict(sorted(errors.items())))
 
 
-def _texts(values: Any, size: int) -> list[str]:
+def _coded_texts(values: Any, size: int) -> tuple[np.ndarray, list[str]]:
+    """(code per row, texts): each distinct cell value cleaned once (stripped text, blank as "")."""
     if isinstance(values, (pd.Series, pd.Index)):
         values = values.to_numpy(dtype=object)
     array = np.asarray(values, dtype=object).reshape(-1) if np.ndim(values) else np.full(size, values, dtype=object)
-    return ["" if is_blank(v) else str(v).strip() for v in array]
+    codes, uniques = pd.factorize(array, use_na_sentinel=True)
+    texts = ["" if is_blank(v) else str(v).strip() for v in uniques] + [""]  # code -1 (NaN/None) → ""
+    return np.where(codes < 0, len(texts) - 1, codes), texts
 
 
 def rules_from_rows(rows: Iterable[Iterable[Any]]) -> dict[tuple[str, str], SlaRule]:
