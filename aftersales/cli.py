@@ -300,14 +300,28 @@ def summary_command(book: Path, month: str | None, now_text: str | None, force: 
 @BOOK_ARG
 @NOW_OPTION
 @FORCE_OPTION
-def refresh_command(book: Path, now_text: str | None, force: bool) -> None:
+@click.option("--report", "reports", type=(click.Choice(["evaluation", "monthly", "checklist"]),
+                                          click.Path(dir_okay=False, path_type=Path)),
+              multiple=True, metavar="KIND FILE",
+              help="刷新后同时生成报告（可多次使用）：直接用本次刷新的数据，不再重新读取工作簿。")
+def refresh_command(book: Path, now_text: str | None, force: bool, reports) -> None:
     """全部刷新：一次完成派单、时限、超时预警、回访、KPI、月报和执行检查表。
 
+    \b
     示例：aftersales refresh 售后服务.xlsx
+          aftersales refresh 售后服务.xlsx --report evaluation 评估报告.html --report monthly 月报.html
     """
     from macros.refresh import refresh_all
 
-    _run(refresh_all, book, now=_parse_now(now_text), force=force)
+    then = None
+    if reports:
+        def then(work, result) -> None:
+            from reports.render import render_from_work
+
+            for kind, out in reports:
+                result.lines.append(f"已生成报告：{render_from_work(work, kind=kind, out=out)}")
+
+    _run(refresh_all, book, now=_parse_now(now_text), force=force, then=then)
 
 
 @main.command("staffing")

@@ -46,8 +46,11 @@ class RunResult:
 
 def run_steps(source, steps: Iterable[Step], *, now: dt.datetime | None = None, force: bool = False,
               progress: Callable[[str], None] | None = None, write: bool = True,
-              backups: int | None = None) -> RunResult:
+              backups: int | None = None, then: Callable[[Work, RunResult], None] | None = None) -> RunResult:
     """Read ``source`` once, run ``steps`` in order on one Work, write the result once.
+
+    ``then(work, result)``: called after a successful write with the frames the run holds — the
+    fronts render the reports 全部刷新 is asked for from them, without reading the file again.
 
     ``now`` None: the clock, read in the workbook's 系统参数 时区 (a server on UTC still works
     in the team's time); a given ``now`` is used as it is.
@@ -85,6 +88,10 @@ def run_steps(source, steps: Iterable[Step], *, now: dt.datetime | None = None, 
             timings["写入"] = time.perf_counter() - clock
             result.written, result.backup = commit.written, commit.backup
             result.lines += commit.lines if commit.written else ["没有需要写入的变化"]
+    if then is not None:  # after the lock is released: rendering needs no lock
+        clock = time.perf_counter()
+        then(work, result)
+        timings["报告"] = time.perf_counter() - clock
     return result
 
 
@@ -162,11 +169,11 @@ def getting_started(source, *, now=None, force=False, progress=None, backups: in
     return run_steps(source, [], now=now, force=force, progress=progress, backups=backups)
 
 
-def refresh_all(source, *, now=None, force=False, progress=None) -> RunResult:
+def refresh_all(source, *, now=None, force=False, progress=None, then=None) -> RunResult:
     """全部刷新: validation, dispatch, deadlines, escalation, callbacks, project sheets, checklist,
-    KPIs and the current month's summary — one read, one write."""
+    KPIs and the current month's summary — one read, one write (``then``: see ``run_steps``)."""
     steps: list[Step] = [followups_step, numbering_step, anomalies_step, dispatch_step, deadlines_step, statuses_step,
                          callback_tasks_step, escalation_step, todo_step]
     steps += _project_steps()
     steps += [_kpi_step(), _summary_step(), issues_step]
-    return run_steps(source, steps, now=now, force=force, progress=progress)
+    return run_steps(source, steps, now=now, force=force, progress=progress, then=then)

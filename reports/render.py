@@ -142,6 +142,23 @@ def _context(kind: str, frames, settings, *, now: dt.datetime, source: str, prob
     return checklist_context(frames, now=now, source=source, problems=problems)
 
 
+def context_of_work(work, *, kind: str, month: str | None = None) -> dict:
+    """The context of report ``kind`` from a Work whose steps include the report's own (全部刷新's
+    do): the frames the run holds, so the workbook is not read again."""
+    frames = {name: work.view(name) for name in work.snapshot.sheets
+              if not work.snapshot.sheets[name].missing_headers}
+    problems = sum(p.level == "错误" for p in work.snapshot.problems + work.problems)
+    source_name = Path(str(work.snapshot.origin)).name
+    return _context(kind, frames, work.settings, now=work.now, source=source_name, problems=problems, month=month)
+
+
+def render_from_work(work, *, kind: str, out: Path, month: str | None = None) -> Path:
+    """Render report ``kind`` to ``out`` from a finished run's Work (see ``context_of_work``)."""
+    if kind not in KINDS:
+        raise ReportError(f"未知的报告类型“{kind}” — 可选：{'、'.join(KINDS)}")
+    return write_atomically(Path(out), render_html(kind, context_of_work(work, kind=kind, month=month)))
+
+
 def build_context(source, *, kind: str, now: dt.datetime | None = None, month: str | None = None) -> dict:
     """Read ``source`` (a path or an xw.Book) once, run the report's steps in memory, build its context."""
     if kind not in KINDS:
@@ -156,11 +173,7 @@ def build_context(source, *, kind: str, now: dt.datetime | None = None, month: s
             work.now = now = team_now(work.settings.zone)
         for step in _steps(kind):
             step(work)
-        frames = {name: work.view(name) for name in work.snapshot.sheets
-                  if not work.snapshot.sheets[name].missing_headers}
-        problems = sum(p.level == "错误" for p in work.snapshot.problems + work.problems)
-        source_name = Path(str(work.snapshot.origin)).name
-        return _context(kind, frames, work.settings, now=now, source=source_name, problems=problems, month=month)
+        return context_of_work(work, kind=kind, month=month)
 
 
 def write_atomically(out: Path, text: str) -> Path:

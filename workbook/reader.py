@@ -69,13 +69,40 @@ class Snapshot:
         return {k: v for k, v in zip(frame["参数"], frame["值"]) if k is not None}
 
 
-def read_file(path: str | Path, sheets: Iterable[str] | None = None) -> Snapshot:
-    """Read the declared sheets (default: all) of the .xlsx at ``path`` into a Snapshot."""
-    from python_calamine import CalamineError, CalamineWorkbook
+def read_file(path: str | Path, sheets: Iterable[str] | None = None, *, cache: str = "off") -> Snapshot:
+    """Read the declared sheets (default: all) of the .xlsx at ``path`` into a Snapshot.
 
+    ``cache`` (only when all sheets are read): "use" takes the typed snapshot kept beside the
+    workbook when its content is byte-identical (workbook/snapshot_cache.py), "keep" also stores
+    what it read there; "off" always reads the sheets.
+    """
     path = Path(path)
     if not path.exists():
         raise NotAWorkbook(path, "文件不存在")
+    if cache == "off" or sheets is not None:
+        return _read_file(path, sheets)
+    from workbook import snapshot_cache
+
+    stamp = FileStamp.of(path)
+    try:
+        content = snapshot_cache.content_key(path)
+    except OSError:
+        return _read_file(path, sheets)
+    if FileStamp.of(path) != stamp:  # changed while hashed: read it the ordinary way
+        return _read_file(path, sheets)
+    snapshot = snapshot_cache.load(path, content)
+    if snapshot is not None:
+        snapshot.origin, snapshot.stamp = str(path), stamp
+        return snapshot
+    snapshot = _read_file(path, sheets)
+    if cache == "keep" and snapshot.stamp == stamp:
+        snapshot_cache.save(path, content, snapshot)
+    return snapshot
+
+
+def _read_file(path: Path, sheets: Iterable[str] | None) -> Snapshot:
+    from python_calamine import CalamineError, CalamineWorkbook
+
     stamp = FileStamp.of(path)
     try:
         date1904 = _is_date1904(path)

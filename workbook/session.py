@@ -92,11 +92,11 @@ def open_workbook(source, *, sheets: Iterable[str] | None = None, force: bool = 
         return
     path = Path(source)
     if read_only:
-        yield Session(path, read_file(path, sheets), is_file=True, read_only=True)
+        yield Session(path, read_file(path, sheets, cache="keep"), is_file=True, read_only=True)
         return
     refuse_if_open_in_excel(path, force=force)
     check_folder_writable(path.parent)
     refuse_if_read_only(path)
     with routine_lock(path, wait=wait):
-        snapshot = read_file(path, sheets)
+        snapshot = read_file(path, sheets, cache="use")
         yield Session(path, snapshot, is_file=True)
