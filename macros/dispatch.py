@@ -28,13 +28,16 @@ INTAKE = S.INTAKE.name
 DEFAULT_URGENCY = "一般"
 
 
-@dataclass
+@dataclass(frozen=True)
 class Assignment:
-    row: int
-    person: str | None
-    department: str
+    """One ticket's dispatch decision."""
+
+    row: int  # Excel row of the ticket
+    person: str  # the 处理人 chosen
+    department: str | None  # 责任部门 to write (None: keep what staff typed)
     role: str
-    reason: str
+    reason: str  # 专人专店 / 负荷最低 / 全员满负荷，分配给负荷最低者
+    reassigned: bool = False  # the ticket was marked 重新分配
 
 
 def urgency_from_rules(description: str | None, rules) -> str:
@@ -148,6 +151,73 @@ def numbering_step(work: Work) -> None:
         tickets.at[row, "服务工单号"] = number
 
 
+@dataclass
+class DispatchPlan:
+    """What dispatch decided, before anything is written: who gets which ticket, and why not."""
+
+    assignments: list[Assignment]
+    problems: list[Problem]
+    considered: list[int]  # rows that wanted a 处理人 (unassigned or 重新分配), in dispatch order
+    missing_roles: set[str]  # roles nobody on duty holds: the roster needs filling in
+
+
+def assign(tickets: pd.DataFrame, staff: list[StaffMember], rules: list[DispatchRule], now: dt.datetime, *,
+           unusable=frozenset()) -> DispatchPlan:
+    """Decide the 处理人 of every ticket without one (or marked 重新分配), oldest first. Pure.
+
+    ``tickets``: the intake frame (index = Excel row); ``staff``: 人员名单; ``rules``: 派单规则;
+    ``unusable``: rows whose 受理时间 or 需求类型 could not be read. Each ticket is routed by
+    the first matching 派单规则 row to a role and department, then to the store's dedicated owner
+    when on duty with room, else the least-loaded on-duty holder of the role (ties: assigned
+    least recently, then roster order). The roster's load grows as the plan assigns.
+    """
+    wants_new = tickets["重新分配"].eq(S.YES).fillna(False)
+    todo = tickets.index[(tickets["处理人"].isna() | wants_new)]
+    todo = sorted(todo, key=lambda r: (pd.Timestamp(tickets.at[r, "受理时间"]) if not pd.isna(tickets.at[r, "受理时间"])
+                                       else pd.Timestamp.max, r))
+    roster = Roster(staff, tickets.drop(index=[r for r in todo if wants_new.get(r, False)]))
+    plan = DispatchPlan([], [], list(todo), set())
+    for row in todo:
+        ticket = tickets.at[row, "服务工单号"]
+        if row in unusable or pd.isna(tickets.at[row, "受理时间"]) or tickets.at[row, "需求类型"] is None:
+            plan.problems.append(Problem(INTAKE, int(row), "需求类型", tickets.at[row, "需求类型"],
+                                         "受理时间或需求类型缺失/无效，未派单 — 请补全后再点派单", ERROR, ticket))
+            continue
+        rule = rule_for(tickets.at[row, "需求类型"], tickets.at[row, "二级标签"], tickets.at[row, "问题描述"], rules)
+        if rule is None:
+            plan.problems.append(Problem(INTAKE, int(row), "需求类型", tickets.at[row, "需求类型"],
+                                         "「派单规则」中没有匹配的规则，未派单 — 请在派单规则表补充", ERROR, ticket))
+            continue
+        reassign = bool(wants_new.get(row, False))
+        previous = tickets.at[row, "处理人"] if reassign else None
+        member, reason = roster.pick(rule.role, tickets.at[row, "所属店铺/区域"], exclude=previous)
+        if member is None:
+            plan.missing_roles.add(rule.role)
+            plan.problems.append(Problem(INTAKE, int(row), "处理人", None, f"{reason}，未派单 — 请检查人员名单", ERROR,
+                                         ticket))
+            continue
+        if reason.startswith("全员满负荷"):
+            plan.problems.append(Problem(INTAKE, int(row), "处理人", member.name, reason, WARNING, ticket))
+        roster.take(member, now)
+        # pd.isna, not "is None": rows added earlier in the same run (二次处理) hold NaN.
+        department = rule.department if reassign or pd.isna(tickets.at[row, "责任部门"]) else None
+        plan.assignments.append(Assignment(int(row), member.name, department, rule.role, reason, reassign))
+    return plan
+
+
+def apply_assignments(tickets: pd.DataFrame, assignments: list[Assignment], now: dt.datetime) -> int:
+    """Write a plan into the intake frame: 处理人, 分配时间, 责任部门 where blank or reassigned,
+    and clear the 重新分配 request. Returns how many tickets were assigned."""
+    for a in assignments:
+        if a.department is not None:
+            tickets.at[a.row, "责任部门"] = a.department
+        tickets.at[a.row, "处理人"] = a.person
+        tickets.at[a.row, "分配时间"] = pd.Timestamp(now)
+        if a.reassigned:
+            tickets.at[a.row, "重新分配"] = None
+    return len(assignments)
+
+
 @step("派单", provides={"assigned"}, invalidates={"deadlines", "statuses"})  # fills 紧急程度
 def dispatch_step(work: Work) -> None:
     """Number, classify, route and assign the unassigned tickets (and those marked 重新分配)."""
@@ -166,42 +236,11 @@ def dispatch_step(work: Work) -> None:
     ]
     _fill_warranty(tickets, settings, work)
 
-    wants_new = tickets["重新分配"].eq(S.YES).fillna(False)
-    todo = tickets.index[(tickets["处理人"].isna() | wants_new)]
-    todo = sorted(todo, key=lambda r: (pd.Timestamp(tickets.at[r, "受理时间"]) if not pd.isna(tickets.at[r, "受理时间"])
-                                       else pd.Timestamp.max, r))
-    roster = Roster(settings.staff, tickets.drop(index=[r for r in todo if wants_new.get(r, False)]))
-    assigned = 0
-    missing_roles: set[str] = set()  # roles nobody on duty holds: the roster needs filling in
-    for row in todo:
-        ticket = tickets.at[row, "服务工单号"]
-        if row in unusable or pd.isna(tickets.at[row, "受理时间"]) or tickets.at[row, "需求类型"] is None:
-            work.problems.append(Problem(INTAKE, int(row), "需求类型", tickets.at[row, "需求类型"],
-                                         "受理时间或需求类型缺失/无效，未派单 — 请补全后再点派单", ERROR, ticket))
-            continue
-        rule = rule_for(tickets.at[row, "需求类型"], tickets.at[row, "二级标签"], tickets.at[row, "问题描述"],
-                        settings.dispatch_rules)
-        if rule is None:
-            work.problems.append(Problem(INTAKE, int(row), "需求类型", tickets.at[row, "需求类型"],
-                                         "「派单规则」中没有匹配的规则，未派单 — 请在派单规则表补充", ERROR, ticket))
-            continue
-        previous = tickets.at[row, "处理人"] if wants_new.get(row, False) else None
-        member, reason = roster.pick(rule.role, tickets.at[row, "所属店铺/区域"], exclude=previous)
-        if member is None:
-            missing_roles.add(rule.role)
-            work.problems.append(Problem(INTAKE, int(row), "处理人", None, f"{reason}，未派单 — 请检查人员名单", ERROR, ticket))
-            continue
-        if reason.startswith("全员满负荷"):
-            work.problems.append(Problem(INTAKE, int(row), "处理人", member.name, reason, WARNING, ticket))
-        roster.take(member, work.now)
-        # pd.isna, not "is None": rows added earlier in the same run (二次处理) hold NaN.
-        if pd.isna(tickets.at[row, "责任部门"]) or wants_new.get(row, False):
-            tickets.at[row, "责任部门"] = rule.department
-        tickets.at[row, "处理人"] = member.name
-        tickets.at[row, "分配时间"] = pd.Timestamp(work.now)
-        if wants_new.get(row, False):
-            tickets.at[row, "重新分配"] = None
-        assigned += 1
+    plan = assign(tickets, settings.staff, settings.dispatch_rules, work.now, unusable=unusable)
+    work.problems.extend(plan.problems)
+    assigned = apply_assignments(tickets, plan.assignments, work.now)
+    todo = plan.considered
+    missing_roles = plan.missing_roles
     assigned_state_step(tickets)
     line = f"派单：分配 {assigned} 张工单" + (f"，{len(todo) - assigned} 张未能分配（见「数据问题」）"
                                            if len(todo) > assigned else "")
