@@ -118,3 +118,19 @@ def test_the_ribbon_path_lays_out_the_old_sheets_too(old_book):
         "SV202606150004": "已电话联系，客户六月出差；配件已到，等客户约时间"}
     assert snap["超时预警"].extras["主管备注"].dropna().tolist() == ["周五前关闭"]
     assert len(snap.frame("我的待办")) > 0
+
+
+def test_a_protected_workbook_keeps_its_personal_columns_hidden(old_book):
+    from workbook.protect import protect_personal
+
+    protect_personal(old_book, password="秘密")
+    refresh.refresh_all(old_book, now=NOW)
+    ws = openpyxl.load_workbook(old_book)["超时预警"]
+    name_col = openpyxl.utils.get_column_letter(S.ESCALATION.headers.index("客户名称") + 1)  # D since #13
+    assert ws.column_dimensions[name_col].hidden
+    assert not ws.column_dimensions["A"].hidden  # 处理顺序 (the old A, 工单号, was not hidden either)
+    assert ws.protection.sheet
+    # 我的待办, new in this version, is protected like its siblings: its personal columns hidden.
+    todo = openpyxl.load_workbook(old_book)["我的待办"]
+    phone_col = openpyxl.utils.get_column_letter(S.MY_TASKS.headers.index("联系方式") + 1)
+    assert todo.column_dimensions[phone_col].hidden and todo.protection.sheet

@@ -138,19 +138,41 @@ def table_xml(fresh: bytes, *, table_id: int, name: str | None = None) -> bytes:
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
-_PROTECTION = re.compile(rb"<sheetProtection\b[^>]*/>")
+PROTECTION = re.compile(rb"<sheetProtection\b[^>]*/>")
 
 
 def keep_sheet_state(old_xml: bytes, new_xml: bytes) -> bytes:
     """The new layout keeps what the team set on the sheet: its protection and whether it is the
     selected tab (two selected tabs would open grouped in Excel)."""
-    protection = _PROTECTION.search(old_xml)
-    if protection and not _PROTECTION.search(new_xml):
+    protection = PROTECTION.search(old_xml)
+    if protection and not PROTECTION.search(new_xml):
         new_xml = new_xml.replace(b"</sheetData>", b"</sheetData>" + protection.group(), 1)
     view = re.search(rb"<sheetView\b[^>]*>", old_xml)
     if view and re.search(rb'tabSelected="(1|true)"', view.group()):
         new_xml = re.sub(rb"<sheetView\b", b'<sheetView tabSelected="1"', new_xml, count=1)
     return new_xml
+
+
+def hidden_columns(xml: bytes) -> set[int]:
+    """0-based columns the sheet's <cols> hides (``aftersales protect`` hides personal ones)."""
+    out: set[int] = set()
+    for m in re.finditer(rb"<col\b([^>]*)/?>", xml[: xml.find(b"<sheetData")]):
+        attrs = dict(re.findall(rb'(\w+)="([^"]*)"', m.group(1)))
+        if attrs.get(b"hidden") in (b"1", b"true"):
+            out.update(range(int(attrs[b"min"]) - 1, min(int(attrs[b"max"]), 16384)))
+    return out
+
+
+def hide_columns(xml: bytes, columns: set[int]) -> bytes:
+    """``xml`` (a fresh sheet: one <col> per column) with ``columns`` (0-based) hidden."""
+    def hide(m):
+        attrs = dict(re.findall(rb'(\w+)="([^"]*)"', m.group(1)))
+        if int(attrs.get(b"min", b"0")) - 1 in columns and b"hidden=" not in m.group(1):
+            return m.group(0).replace(b"<col ", b'<col hidden="1" ', 1)
+        return m.group(0)
+
+    head_end = xml.find(b"<sheetData")
+    return re.sub(rb"<col\b([^>]*)/?>", hide, xml[:head_end]) + xml[head_end:]
 
 
 def needs_relayout(data) -> bool:

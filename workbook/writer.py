@@ -322,7 +322,13 @@ def _relayout_sheet(pkg, name, data, sc, writer, styles, replaced, removed_parts
     extras = tuple(data.extra_columns)
     headers = relayout.layout_headers(data.schema, extras)
     fresh, fresh_table = relayout.sheet_xml(name, styles, extras)
-    fresh = relayout.keep_sheet_state(pkg.read(entry.part), fresh)
+    old_xml = pkg.read(entry.part)
+    fresh = relayout.keep_sheet_state(old_xml, fresh)
+    # Columns the team hid (``aftersales protect`` hides personal ones) stay hidden, by header.
+    hidden = relayout.hidden_columns(old_xml)
+    if hidden:
+        old_index = {**data.extra_columns, **data.columns}
+        fresh = relayout.hide_columns(fresh, {j for j, h in enumerate(headers) if old_index.get(h) in hidden})
     tables = pkg.tables_of(entry.part)
     if tables:
         old = etree_root(pkg.read(tables[0]))
@@ -374,6 +380,7 @@ def _add_missing_output_sheet(pkg, snapshot, name, sc, writer, styles, replaced,
 
         raise SheetMissing(name)
     fresh, fresh_table = relayout.sheet_xml(name, styles)
+    fresh = _protect_like_siblings(pkg, sheet, fresh)
     patch, new_last = _rebuild_patch(sc, sheet.headers, styles)
     part = next_sheet_part(pkg)
     table_part = _next_table_part(pkg)
@@ -395,6 +402,24 @@ def _add_missing_output_sheet(pkg, snapshot, name, sc, writer, styles, replaced,
     replaced["xl/workbook.xml"] = wb_xml
     replaced["xl/_rels/workbook.xml.rels"] = rels
     replaced["[Content_Types].xml"] = ct
+
+
+def _protect_like_siblings(pkg, sheet: S.Sheet, xml: bytes) -> bytes:
+    """A sheet added to a workbook whose personal columns are protected (``aftersales protect``)
+    is protected the same way: its personal columns hidden, the sibling's protection copied."""
+    from workbook import relayout
+    from workbook.protect import LOCKED_SHEETS
+
+    if sheet.name not in LOCKED_SHEETS:
+        return xml
+    for other in LOCKED_SHEETS:
+        if other == sheet.name or other not in pkg.sheets:
+            continue
+        found = relayout.PROTECTION.search(pkg.read(pkg.sheets[other].part))
+        if found:
+            xml = xml.replace(b"</sheetData>", b"</sheetData>" + found.group(), 1)
+            return relayout.hide_columns(xml, {j for j, c in enumerate(sheet.columns) if c.personal})
+    return xml
 
 
 def _schema_neighbour(pkg, sheet: S.Sheet) -> str | None:
