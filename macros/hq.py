@@ -88,6 +88,7 @@ CHANGE_FORMATS = {
     "points": '+0.0;-0.0;0.0',
     "count": '+0;-0;0',
 }
+WRAPPED_NOTE = replace(NOTE, wrap=True)
 WRAPPED_HEADER = replace(HEADER, wrap=True)  # 平均首次响应(小时) in a 12-wide column takes two lines
 
 
@@ -385,6 +386,8 @@ class Grid:
     def line(self, value, cell_look: Look | None = None) -> None:
         from workbook.xlsxpatch import col_letter
 
+        if cell_look == NOTE:  # an explanation runs across the sheet: wrap it rather than cut it off
+            cell_look = WRAPPED_NOTE
         self.cells[(self.row, 1)] = (value, cell_look)
         self.merges.append(f"A{self.row}:{col_letter(self.width - 1)}{self.row}")
         self.row += 1
@@ -448,6 +451,7 @@ def overview_sheet(result, sources: Sequence) -> ReportSheet:
         grid.values("（全部文件均已汇总，没有问题）")
     else:
         grid.header("文件", "修改时间", "是否计入", "原因")
+        grid.merges.append(f"D{grid.row - 1}:G{grid.row - 1}")
         for issue in result.issues:
             grid.values(issue.name, (issue.modified, MOMENT),
                         ("已计入" if issue.included else "未计入", look(None, "提前" if issue.included else "未达标")),
