@@ -22,20 +22,24 @@ None):
   are left out and counted in ``work_hours_skipped``.
 - ``complaints``, ``complaint_first_response_hours_avg`` (over ``complaint_first_response_count``
   answered complaints): the same first-response mean over 投诉类 only.
-- ``fcr_rate`` (一次性问题解决率): of the tickets with a 完成时间, the share with exactly one row in
-  服务过程记录表 (工单号 = 服务工单号). ``fcr_tickets`` is the numerator.
+- ``fcr_rate`` (一次性问题解决率, SPEC §6): of the tickets with a 完成时间, the share resolved at
+  first contact: exactly one row in 服务过程记录表 (工单号 = 服务工单号) and not re-handled — no
+  ticket on the intake sheet, of any period, names it in 关联工单号 (a 二次处理). ``fcr_tickets``
+  is the numerator.
 - ``sla_rates`` {stage: rate} for 登记, 分配, 首次响应, 解决, 结果反馈, 客户确认, 回访: among tickets
-  that have both the stage's event and its deadline (the ``…时限`` column), the share whose event
-  is at or before the deadline; ``sla_counted`` {stage: that denominator}. Events: 登记时间,
+  whose stage has a deadline (the ``…时限`` column) and either has its event or is past that
+  deadline at ``now``, the share whose event is at or before the deadline — an open item past
+  due is a miss (``stage_judgement``); ``sla_counted`` {stage: that denominator}. Events: 登记时间,
   分配时间, 首次响应时间, 完成时间, 结果反馈时间; 客户确认 = the earliest 确认时间 of the ticket in
   服务结果确认表; 回访 = the earliest of the ticket's survey 回访时间 and the 实际回访时间 of its
   回访计划 tasks marked 已回访. ``response_sla_rate`` / ``resolution_sla_rate`` are the 首次响应 and
-  解决 entries.
-- ``overdue_rate``: of the tickets assessed on at least one stage, the share overdue on at least
-  one stage. A stage is assessed when its ``…状态`` cell is filled or its deadline is; it is
-  overdue when the status says 已超时 or 超时完成 or — status blank — when the event came after
-  the deadline or has not happened and the deadline is before ``now``. ``overdue_tickets`` is the
-  numerator, ``overdue_assessed`` the denominator.
+  解决 entries; the per-person resolution_sla_rate follows the same rule.
+- ``overdue_rate`` (超时率): of the tickets assessed on 首次响应 or 解决, the share late on either —
+  the other stages have their own attainment rates. A stage is assessed when its ``…状态`` cell
+  holds a status other than 不适用/未开始 or its deadline is filled; it is late when the status says
+  已超时 or 超时完成 or — status blank — when the event came after the deadline or has not
+  happened and the deadline is before ``now``. ``overdue_tickets`` is the numerator,
+  ``overdue_assessed`` the denominator.
 - ``backlog``: open tickets at ``now`` among *all* tickets received by then (not only the
   period's): no 完成时间 and 当前状态 not 已完成/已关闭; ``backlog_by_state`` {当前状态: count}.
 - ``surveys``: surveys whose 回访时间 is in the period. ``csat_rate``: the share of those with a
@@ -54,12 +58,18 @@ None):
   phone is blank); ``survey_sample_rate`` = ``surveys`` / ``customers``.
 - ``cost_travel`` / ``cost_parts_repair`` / ``cost_compensation`` / ``cost_total``: sums of
   差旅费, 配件/维修费 and 赔偿金额 over the 服务过程记录表 rows of the period's tickets;
-  ``cost_per_ticket`` = cost_total / tickets (the KPI目标 definition: per ticket, not per visit).
+  ``cost_per_ticket`` = cost_total / tickets (the KPI目标 definition: per ticket, not per visit),
+  None (无数据) when none of those records has a cost filled in — 0 元 would read as 达标.
 - ``top_problem_types`` / ``top_product_models``: the five most frequent 二级标签 / 购买产品型号
   of the period's tickets as [{"name", "count"}], ties by name.
 - ``staff``: per 处理人 — tickets, completed, resolution_hours_avg, resolution_sla_rate (解决
   stage, as above), surveys and csat_rate (surveys in the period on tickets they handle, received
   in any period), department from 人员名单 when given; largest workload first.
+
+A KPI with nothing to count is None and shows 无数据 on the KPI看板, never 达标 (``verdict``).
+A KPI目标 target for a rate typed as 90 is read as 90 % (macros.settings, udfs.values.as_share).
+The sentences staff read (KPI目标 and KPI看板 说明, the monthly summary) are listed below, from
+their one home, workbook.schema.KPI_DEFINITIONS.
 """
 
 from __future__ import annotations
@@ -77,6 +87,9 @@ from udfs.errors import BatchError
 from udfs.sla import working_hours_between_many
 from udfs.values import is_blank, phone_key
 from workbook import schema as S
+
+if __doc__:  # None under python -OO
+    __doc__ += "\n" + "\n".join(f"- {name}：{text}" for name, text in S.KPI_DEFINITIONS.items()) + "\n"
 
 BLANK_LABEL = "（未填写）"
 STAGES = S.SLA_STAGES
@@ -284,28 +297,42 @@ def stage_events(tickets: pd.DataFrame, lookup: TicketLookup, confirmations: pd.
     return events
 
 
-def sla_attainment(tickets: pd.DataFrame, events: Mapping[str, pd.Series]) -> dict[str, tuple[int, int]]:
-    """{stage: (met, counted)}: tickets with event and deadline, and those on time."""
+def stage_judgement(due: pd.Series, event: pd.Series, now: dt.datetime) -> tuple[pd.Series, pd.Series]:
+    """(counted, met) per ticket at one stage: the one rule of SLA attainment.
+
+    Counted: the stage has a deadline and its event happened, or the deadline has passed without
+    it (an open item past due is a miss, not left out). Met: the event at or before the deadline.
+    """
+    has_due = due.notna()
+    counted = has_due & (event.notna() | (due < pd.Timestamp(now)))
+    met = counted & event.notna() & (event <= due)
+    return counted, met
+
+
+def sla_attainment(tickets: pd.DataFrame, events: Mapping[str, pd.Series],
+                   now: dt.datetime) -> dict[str, tuple[int, int]]:
+    """{stage: (met, counted)} by ``stage_judgement``."""
     out = {}
     for stage in STAGES:
-        due = tickets[f"{stage}时限"]
-        event = events[stage]
-        counted = event.notna() & due.notna()
-        met = counted & (event <= due)
+        counted, met = stage_judgement(tickets[f"{stage}时限"], events[stage], now)
         out[stage] = (int(met.sum()), int(counted.sum()))
     return out
 
 
+OVERDUE_STAGES = ("首次响应", "解决")  # 超时率 judges these; the other stages have their attainment rates
+
+
 def overdue_flags(tickets: pd.DataFrame, events: Mapping[str, pd.Series],
                   now: dt.datetime) -> tuple[np.ndarray, np.ndarray]:
-    """(assessed, overdue) per ticket over all stages (see the module docstring)."""
+    """(assessed, overdue) per ticket over 首次响应 and 解决 (see the module docstring)."""
     assessed = np.zeros(len(tickets), dtype=bool)
     overdue = np.zeros(len(tickets), dtype=bool)
     now_value = np.datetime64(pd.Timestamp(now).to_datetime64(), "ns")
-    for stage in STAGES:
+    for stage in OVERDUE_STAGES:
         # One hash pass per status column: its codes say both "filled" and "which word".
         codes, words = pd.factorize(tickets[f"{stage}状态"])
-        has_state = codes >= 0
+        # 不适用 and 未开始 (the status of a stage without a deadline yet) judge nothing.
+        has_state = np.isin(codes, [i for i, word in enumerate(words) if word not in ("不适用", "未开始")])
         late_by_state = np.isin(codes, [i for i, word in enumerate(words) if word in OVERDUE_STATES])
         due = tickets[f"{stage}时限"].to_numpy(dtype="datetime64[ns]")
         event = events[stage].to_numpy(dtype="datetime64[ns]")
@@ -414,16 +441,22 @@ def staff_figures(tickets: pd.DataFrame, resolution_hours: pd.Series, resolution
 
 
 # ---- the KPIs ------------------------------------------------------------------------------------
-def one_visit_tickets(tickets: pd.DataFrame, service: pd.DataFrame, lookup: TicketLookup | None = None
-                      ) -> tuple[pd.Series, pd.Series]:
-    """一次性问题解决率's parts: (has 完成时间, completed with exactly one 服务过程记录表 row).
+def one_visit_tickets(tickets: pd.DataFrame, service: pd.DataFrame, lookup: TicketLookup | None = None,
+                      linked_from: pd.DataFrame | None = None) -> tuple[pd.Series, pd.Series]:
+    """一次性问题解决率's parts: (has 完成时间, resolved at first contact) — SPEC §6.
 
-    The one definition of first-contact resolution, used by the KPI看板, the monthly summary,
-    the execution checklist and the reports.
+    Resolved at first contact: completed, with exactly one 服务过程记录表 row, and not re-handled —
+    no ticket of ``linked_from`` (the whole intake sheet: a 二次处理 may come in a later period;
+    default ``tickets``) names it in 关联工单号. The one definition of first-contact resolution,
+    used by the KPI看板, the monthly summary, the execution checklist and the reports.
     """
     lookup = lookup or TicketLookup(tickets["服务工单号"])
     completed = tickets["完成时间"].notna()
-    return completed, completed & (lookup.count(service, "工单号") == 1)
+    linked = (tickets if linked_from is None else linked_from)["关联工单号"]
+    reopened = np.zeros(len(tickets), dtype=bool)
+    positions = lookup.positions(linked.dropna().astype(str).str.strip())
+    reopened[positions[positions >= 0]] = True
+    return completed, completed & (lookup.count(service, "工单号") == 1) & ~reopened
 
 
 def compute_kpis(frames: Mapping[str, pd.DataFrame], start: dt.date, end: dt.date, *, now: dt.datetime,
@@ -462,10 +495,10 @@ def compute_kpis(frames: Mapping[str, pd.DataFrame], start: dt.date, end: dt.dat
         skipped = skipped_response + skipped_resolution
 
     lookup = TicketLookup(tickets["服务工单号"])
-    completed, one_visit = one_visit_tickets(tickets, service, lookup)
+    completed, one_visit = one_visit_tickets(tickets, service, lookup, linked_from=intake)
 
     events = stage_events(tickets, lookup, confirmations, all_surveys, callbacks)
-    attainment = sla_attainment(tickets, events)
+    attainment = sla_attainment(tickets, events, now)
     assessed, overdue = overdue_flags(tickets, events, now)
 
     received_by_now = intake["受理时间"].notna() & (intake["受理时间"] <= pd.Timestamp(now))
@@ -487,10 +520,9 @@ def compute_kpis(frames: Mapping[str, pd.DataFrame], start: dt.date, end: dt.dat
     parts = float(period_service["配件/维修费"].sum())
     compensation = float(period_service["赔偿金额"].sum())
     cost_total = travel + parts + compensation
+    cost_recorded = bool(period_service[["差旅费", "配件/维修费", "赔偿金额"]].notna().any(axis=None))
 
-    resolution_due = tickets["解决时限"]
-    resolution_counted = done.notna() & resolution_due.notna()
-    resolution_met = resolution_counted & (done <= resolution_due)
+    resolution_counted, resolution_met = stage_judgement(tickets["解决时限"], events["解决"], now)
     survey_rows = TicketLookup(intake["服务工单号"]).positions(surveys["工单号"])
     handlers = np.append(intake["处理人"].to_numpy(dtype=object), None)  # position -1 → None
     survey_handlers = pd.Series(handlers[survey_rows], index=surveys.index, dtype=object)
@@ -547,7 +579,7 @@ def compute_kpis(frames: Mapping[str, pd.DataFrame], start: dt.date, end: dt.dat
         "cost_parts_repair": parts,
         "cost_compensation": compensation,
         "cost_total": cost_total,
-        "cost_per_ticket": _share(cost_total, count),
+        "cost_per_ticket": _share(cost_total, count) if cost_recorded else None,
         "top_problem_types": _top(tickets["二级标签"]),
         "top_product_models": _top(tickets["购买产品型号"]),
         "staff": staff_figures(tickets, resolution_hours, resolution_met, resolution_counted, surveys,
@@ -560,35 +592,30 @@ def period_label(start: dt.date, end: dt.date) -> str:
 
 
 # ---- the KPI看板 --------------------------------------------------------------------------------
-# (类别, 指标 as on the KPI目标 sheet, kpi key, kind of value, 说明)
+# (类别, 指标 as on the KPI目标 sheet, kpi key, kind of value, 说明 — from its one home, S.KPI_DEFINITIONS)
 # Kinds: rate (fraction), hours, points (0–100 or NPS), count, money, number.
 BOARD_METRICS: tuple[tuple[str, str, str, str, str], ...] = (
-    ("工单量", "工单量", "tickets", "count", "受理时间在统计期间内的工单数"),
-    ("工单量", "积压工单", "backlog", "count", "当前未完成（无完成时间且状态不是已完成/已关闭）的全部工单"),
-    ("运营效率", "平均首次响应时长(小时)", "first_response_hours_avg", "hours", "首次响应时间−受理时间的平均值（自然小时）"),
-    ("运营效率", "首次响应时长中位数(小时)", "first_response_hours_median", "hours", "首次响应时间−受理时间的中位数"),
-    ("运营效率", "平均首次响应时长(工作小时)", "first_response_work_hours_avg", "hours", "按工作日历只计工作时间"),
-    ("运营效率", "平均解决时长(小时)", "resolution_hours_avg", "hours", "完成时间−受理时间的平均值（自然小时）"),
-    ("运营效率", "解决时长中位数(小时)", "resolution_hours_median", "hours", "完成时间−受理时间的中位数"),
-    ("运营效率", "平均解决时长(工作小时)", "resolution_work_hours_avg", "hours", "按工作日历只计工作时间"),
-    ("运营效率", "投诉平均首次响应时长(小时)", "complaint_first_response_hours_avg", "hours", "投诉类工单的平均首次响应时长"),
-    ("运营效率", "超时率", "overdue_rate", "rate", "任一环节已超时或超时完成的工单占比（已计算时限的工单）"),
-    ("运营效率", "一次性问题解决率", "fcr_rate", "rate", "已完成工单中服务记录恰好一条的占比"),
-    ("运营效率", "人均工单量", "tickets_per_staff", "number", "工单量÷处理人人数"),
-    ("客户体验", "客户满意度(CSAT)", "csat_rate", "rate", "总体满意度≥CSAT达标分数的调研占比"),
-    ("客户体验", "满意度得分", "satisfaction_score", "points", "总体满意度均值×10"),
-    ("客户体验", "NPS", "nps", "points", "推荐者(9–10分)占比−贬损者(0–6分)占比"),
-    ("客户体验", "投诉重复率", "complaint_repeat_rate", "rate", "同一客户（联系方式）30天内再次投诉的占比"),
-    ("回访调研", "回访完成率", "callback_completion_rate", "rate", "回访计划中应回访日期在本期且已到期的任务，按期完成回访的占比"),
-    ("回访调研", "调研样本率", "survey_sample_rate", "rate", "本期调研份数÷本期客户数（检查单要求≥10%）"),
-    ("服务成本", "服务总成本(元)", "cost_total", "money", "差旅费+配件/维修费+赔偿金额"),
-    ("服务成本", "单均成本(元)", "cost_per_ticket", "money", "（差旅费+配件/维修费+赔偿金额）÷工单量"),
+    ("工单量", "工单量", "tickets", "count", S.KPI_DEFINITIONS["工单量"]),
+    ("工单量", "积压工单", "backlog", "count", S.KPI_DEFINITIONS["积压工单"]),
+    ("运营效率", "平均首次响应时长(小时)", "first_response_hours_avg", "hours", S.KPI_DEFINITIONS["平均首次响应时长(小时)"]),
+    ("运营效率", "首次响应时长中位数(小时)", "first_response_hours_median", "hours", S.KPI_DEFINITIONS["首次响应时长中位数(小时)"]),
+    ("运营效率", "平均首次响应时长(工作小时)", "first_response_work_hours_avg", "hours", S.KPI_DEFINITIONS["平均首次响应时长(工作小时)"]),
+    ("运营效率", "平均解决时长(小时)", "resolution_hours_avg", "hours", S.KPI_DEFINITIONS["平均解决时长(小时)"]),
+    ("运营效率", "解决时长中位数(小时)", "resolution_hours_median", "hours", S.KPI_DEFINITIONS["解决时长中位数(小时)"]),
+    ("运营效率", "平均解决时长(工作小时)", "resolution_work_hours_avg", "hours", S.KPI_DEFINITIONS["平均解决时长(工作小时)"]),
+    ("运营效率", "投诉平均首次响应时长(小时)", "complaint_first_response_hours_avg", "hours", S.KPI_DEFINITIONS["投诉平均首次响应时长(小时)"]),
+    ("运营效率", "超时率", "overdue_rate", "rate", S.KPI_DEFINITIONS["超时率"]),
+    ("运营效率", "一次性问题解决率", "fcr_rate", "rate", S.KPI_DEFINITIONS["一次性问题解决率"]),
+    ("运营效率", "人均工单量", "tickets_per_staff", "number", S.KPI_DEFINITIONS["人均工单量"]),
+    ("客户体验", "客户满意度(CSAT)", "csat_rate", "rate", S.KPI_DEFINITIONS["客户满意度(CSAT)"]),
+    ("客户体验", "满意度得分", "satisfaction_score", "points", S.KPI_DEFINITIONS["满意度得分"]),
+    ("客户体验", "NPS", "nps", "points", S.KPI_DEFINITIONS["NPS"]),
+    ("客户体验", "投诉重复率", "complaint_repeat_rate", "rate", S.KPI_DEFINITIONS["投诉重复率"]),
+    ("回访调研", "回访完成率", "callback_completion_rate", "rate", S.KPI_DEFINITIONS["回访完成率"]),
+    ("回访调研", "调研样本率", "survey_sample_rate", "rate", S.KPI_DEFINITIONS["调研样本率"]),
+    ("服务成本", "服务总成本(元)", "cost_total", "money", S.KPI_DEFINITIONS["服务总成本(元)"]),
+    ("服务成本", "单均成本(元)", "cost_per_ticket", "money", S.KPI_DEFINITIONS["单均成本(元)"]),
 )
-STAGE_NOTES = {  # stage → (the event as staff know it, where it comes from)
-    "登记": ("登记时间", ""), "分配": ("分配时间", ""), "首次响应": ("首次响应时间", ""), "解决": ("完成时间", ""),
-    "结果反馈": ("结果反馈时间", ""), "客户确认": ("确认时间", "服务结果确认表中最早的"),
-    "回访": ("回访时间", "满意度调研或回访计划中最早的"),
-}
 # Targets that compare this period with the baseline period (系统参数 基线期).
 BASELINE_METRICS = ("投诉首次响应缩短率", "CSAT提升(百分点)")
 DECIMALS = {"rate": 4, "hours": 2, "points": 1, "count": 0, "money": 2, "number": 2}
@@ -655,17 +682,14 @@ def dashboard_rows(kpis: Mapping, settings, alerts: Iterable = (), *, baseline: 
     base_label = baseline["period"]["label"] if baseline else None
     which = f"评估期（{compared['period']['label']}）" if evaluation else "本期"
     start_at = len(rows)
-    add("优化成效", "投诉首次响应缩短率", changes["投诉首次响应缩短率"], "rate",
-        f"{which}投诉平均首次响应较基线期（{base_label}）缩短的比例" if base_label
-        else "未设置基线期（系统参数 基线期开始/结束）")
-    add("优化成效", "CSAT提升(百分点)", changes["CSAT提升(百分点)"], "points",
-        f"{which}CSAT较基线期（{base_label}）提升的百分点" if base_label else "未设置基线期（系统参数 基线期开始/结束）")
+    for name, kind in (("投诉首次响应缩短率", "rate"), ("CSAT提升(百分点)", "points")):
+        add("优化成效", name, changes[name], kind, S.KPI_DEFINITIONS[name] + (
+            f"（{which}对比基线期 {base_label}）" if base_label else "（未设置基线期：系统参数 基线期开始/结束）"))
     for row in rows[start_at:]:
         row["统计期间"] = compared["period"]["label"]
     for stage in STAGES:
-        event, source = STAGE_NOTES[stage]
         add("时限达标", f"{stage}达标率", kpis["sla_rates"].get(stage), "rate",
-            f"{source}{event}不晚于{stage}时限的占比（有{event}且有时限的工单 {kpis['sla_counted'].get(stage, 0)} 张）")
+            S.KPI_DEFINITIONS[f"{stage}达标率"] + f"（计入 {kpis['sla_counted'].get(stage, 0)} 张）")
     for name, target in targets.items():
         if name not in known:
             rows.append({"类别": "其他", "指标": name, "本期数值": None, "目标值": target.value,

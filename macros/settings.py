@@ -156,7 +156,7 @@ class Settings:
             urgency_rules=_urgency_rules(snapshot),
             staff=_staff(snapshot),
             warranty_months=_warranty(snapshot),
-            targets=_targets(snapshot),
+            targets=_targets(snapshot, problems),
             triggers=_triggers(snapshot),
             problems=problems,
         )
@@ -251,12 +251,30 @@ def _warranty(snapshot: Snapshot) -> dict[str, float]:
     return {m: float(w) for m, w in zip(frame["产品型号"], frame["保修期(月)"]) if m and not pd.isna(w)}
 
 
-def _targets(snapshot: Snapshot) -> dict[str, Target]:
-    """KPI目标 rows; a target in % typed as a whole number is a percentage (85 → 0.85, udfs.values)."""
+def is_rate_target(name: str, unit) -> bool:
+    """Whether a KPI目标 row is a share: its 单位 says %, or the KPI is one (by its default row, or
+    any 「…率」 — 首次响应达标率, 超时率 …) whatever the 单位 says."""
+    default_unit = S.TARGET_DEFAULTS.get(name, (None, None, None))[2]
+    return unit == "%" or default_unit == "%" or str(name).endswith("率")
+
+
+def _targets(snapshot: Snapshot, problems: list[Problem] | None = None) -> dict[str, Target]:
+    """KPI目标 rows. A share typed as a whole number is a percentage (90 → 0.90, udfs.values); when
+    the row's 单位 does not say % that reading is reported, never silently judged either way."""
     frame = _frame(snapshot, S.KPI_TARGETS.name)
-    return {k: Target(as_share(float(v)) if u == "%" else float(v), c or "≥", u)
-            for k, v, c, u in frame[["指标", "目标值", "比较", "单位"]].itertuples(index=False, name=None)
-            if k and not pd.isna(v)}
+    out = {}
+    for row, (k, v, c, u) in zip(frame.index, frame[["指标", "目标值", "比较", "单位"]].itertuples(index=False, name=None)):
+        if not k or pd.isna(v):
+            continue
+        value = float(v)
+        if is_rate_target(k, u):
+            value = as_share(value)
+            if value != float(v) and u != "%" and problems is not None:
+                problems.append(Problem(S.KPI_TARGETS.name, int(row) if isinstance(row, (int, float)) else None, "目标值", v,
+                                        f"「{k}」是比例，目标值 {float(v):g} 按 {value * 100:g}% 理解 — 请把单位填为 %，"
+                                        f"或直接填 {value:g}", WARNING))
+        out[k] = Target(value, c or "≥", u)
+    return out
 
 
 def _triggers(snapshot: Snapshot) -> dict[str, object]:

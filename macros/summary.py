@@ -205,7 +205,7 @@ EXPERIENCE = (
            target="调研样本率"),
     Figure("回访完成率", "callback_completion_rate", "rate",
            lambda k: f"到期回访任务 {k['callbacks_due']} 个中按期完成的占比", target="回访完成率"),
-    Figure("一次性问题解决率", "fcr_rate", "rate", "已完成工单中服务记录恰好一条的占比", target="一次性问题解决率"),
+    Figure("一次性问题解决率", "fcr_rate", "rate", S.KPI_DEFINITIONS["一次性问题解决率"], target="一次性问题解决率"),
     Figure("投诉量", "complaints", "count", "需求类型为投诉类的工单"),
     Figure("投诉重复率", "complaint_repeat_rate", "rate", lambda k: f"30天内同一客户再次投诉 {k['complaint_repeats']} 张",
            target="投诉重复率"),
@@ -277,7 +277,7 @@ def _sla_section(sheet: _Layout, kpis: Mapping, targets: Mapping) -> None:
     target = targets.get("超时率")
     overdue = kpis["overdue_rate"]
     outcome = verdict(overdue, target) if target else ("无数据" if overdue is None else "—")
-    sheet.values(_text("超时率（任一环节超时的工单占比）"), _value(overdue, "rate", outcome if target else None),
+    sheet.values(_text("超时率（首次响应或解决超时的工单占比）"), _value(overdue, "rate", outcome if target else None),
                  _value(kpis["overdue_assessed"], "count"), _value(target.value if target else None, "rate"),
                  (outcome, look(None, outcome, align="center")))
 

@@ -239,7 +239,7 @@ def monthly_context(frames: Mapping[str, pd.DataFrame], settings, *, now: dt.dat
             for name, mean, median, work, counted in TIMES],
         "work_hours_skipped": k["work_hours_skipped"],
         "sla": sla,
-        "overdue": {"rate": F.rate(k["overdue_rate"]), "tickets": F.count(k["overdue_tickets"])},
+        "overdue": {"rate": F.rate(k["overdue_rate"]), "assessed": F.count(k["overdue_assessed"])},
         "experience": figure_rows(EXPERIENCE, k),
         "costs": figure_rows(COSTS, k),
         "top": [{"title": title, "rows": [

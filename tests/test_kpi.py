@@ -168,17 +168,28 @@ def test_a_completed_ticket_without_service_record_is_not_resolved_at_first_cont
     assert compute_kpis(frames, NOV_1, NOV_30, now=NOW)["fcr_rate"] == pytest.approx(1 / 2)
 
 
-def test_sla_rates_count_only_tickets_with_both_event_and_deadline(kpis):
+def test_sla_rates_count_open_items_past_their_deadline_as_misses(kpis):
+    # SPEC §6: a manager counts an open item already past its deadline as a miss.
     # 首次响应: T1 on the deadline (met), T5 an hour late; T6 has no deadline → 1 of 2.
     assert kpis["response_sla_rate"] == pytest.approx(1 / 2)
-    # 解决: T1 met, T5 late; T2 has a deadline but is not done → 1 of 2.
-    assert kpis["resolution_sla_rate"] == pytest.approx(1 / 2)
-    assert kpis["sla_counted"]["解决"] == 2
-    # 客户确认: T1 confirmed at +15 h against +34 h; T5 never confirmed → 1 of 1.
-    assert kpis["sla_rates"]["客户确认"] == pytest.approx(1.0)
+    # 解决: T1 met, T5 late, T2 still open past its 12-02 18:00 deadline at NOW 12-05 → 1 of 3.
+    assert kpis["resolution_sla_rate"] == pytest.approx(1 / 3)
+    assert kpis["sla_counted"]["解决"] == 3
+    # 客户确认: T1 confirmed at +15 h against +34 h; T5 never confirmed, deadline long past → 1 of 2.
+    assert kpis["sla_rates"]["客户确认"] == pytest.approx(1 / 2)
     # 回访: T1's first survey 11-02 10:00 before its 11-03 18:00 deadline → 1 of 1.
     assert kpis["sla_rates"]["回访"] == pytest.approx(1.0)
     assert kpis["sla_rates"]["登记"] is None  # no 登记时限 anywhere
+
+
+def test_an_open_item_whose_deadline_is_still_ahead_is_not_counted_yet():
+    # Received 12-04 09:00, resolution due 12-06 18:00, NOW 12-05 09:00: it can still be met.
+    frames = {S.INTAKE.name: pd.DataFrame([
+        {"服务工单号": "A", "受理时间": D(2026, 12, 4, 9), "解决时限": D(2026, 12, 6, 18)},
+        {"服务工单号": "B", "受理时间": D(2026, 12, 1, 9), "解决时限": D(2026, 12, 3, 18)},  # past due, open
+    ])}
+    result = compute_kpis(frames, dt.date(2026, 12, 1), dt.date(2026, 12, 31), now=NOW)
+    assert (result["sla_counted"]["解决"], result["resolution_sla_rate"]) == (1, 0.0)
 
 
 def test_a_callback_task_done_in_time_meets_the_callback_deadline():
@@ -210,8 +221,8 @@ def test_a_ticket_number_typed_twice_counts_its_service_records_once():
 
 
 def test_overdue_rate_counts_late_events_open_past_deadlines_and_overdue_statuses(kpis):
-    # Assessed (a deadline or a status): T1, T2, T5, T6. Overdue: T2 (open past 12-02 18:00),
-    # T5 (late response and resolution). T6's status 按时完成 is not overdue → 2 of 4.
+    # Assessed on 首次响应 or 解决 (a deadline or a status): T1, T2, T5, T6. Overdue: T2 (open past
+    # 12-02 18:00), T5 (late response and resolution). T6's status 按时完成 is not overdue → 2 of 4.
     assert kpis["overdue_tickets"] == 2
     assert kpis["overdue_rate"] == pytest.approx(2 / 4)
 
@@ -219,16 +230,59 @@ def test_overdue_rate_counts_late_events_open_past_deadlines_and_overdue_statuse
 def test_a_written_status_wins_over_the_deadline_arithmetic():
     frames = {S.INTAKE.name: pd.DataFrame([
         # The status step said 超时完成 (e.g. a pause it knows about): it counts as overdue.
-        {"服务工单号": "A", "受理时间": D(2026, 11, 2, 9), "分配时间": D(2026, 11, 2, 9, 20),
-         "分配时限": D(2026, 11, 2, 9, 40), "分配状态": "超时完成"},
-        # No status: the deadline decides (assigned 10 minutes late).
-        {"服务工单号": "B", "受理时间": D(2026, 11, 2, 9), "分配时间": D(2026, 11, 2, 9, 50),
-         "分配时限": D(2026, 11, 2, 9, 40)},
+        {"服务工单号": "A", "受理时间": D(2026, 11, 2, 9), "首次响应时间": D(2026, 11, 2, 9, 20),
+         "首次响应时限": D(2026, 11, 2, 9, 40), "首次响应状态": "超时完成"},
+        # No status: the deadline decides (answered 10 minutes late).
+        {"服务工单号": "B", "受理时间": D(2026, 11, 2, 9), "首次响应时间": D(2026, 11, 2, 9, 50),
+         "首次响应时限": D(2026, 11, 2, 9, 40)},
         {"服务工单号": "C", "受理时间": D(2026, 11, 2, 9)},  # neither: not assessed
     ])}
     result = compute_kpis(frames, NOV_1, NOV_30, now=NOW)
     assert result["overdue_tickets"] == 2
     assert result["overdue_rate"] == pytest.approx(2 / 2)
+
+
+def test_overdue_means_first_response_or_resolution_late_not_a_missing_confirmation():
+    # SPEC §6: 超时率 is about first response and resolution; the other stages have their own rates.
+    # A: answered and resolved in time, but the customer never confirmed (客户确认 past due).
+    # B: answered in time, resolution still open past its deadline. C: answered late.
+    # D: all in time. Hand count: B and C overdue, of 4 assessed → 50 %.
+    intime = {"首次响应时间": D(2026, 11, 2, 10), "首次响应时限": D(2026, 11, 2, 11)}
+    done = {"完成时间": D(2026, 11, 3, 10), "解决时限": D(2026, 11, 4, 18)}
+    frames = {S.INTAKE.name: pd.DataFrame([
+        {"服务工单号": "A", "受理时间": D(2026, 11, 2, 9), **intime, **done, "客户确认时限": D(2026, 11, 5, 18),
+         "客户确认状态": "已超时"},
+        {"服务工单号": "B", "受理时间": D(2026, 11, 2, 9), **intime, "解决时限": D(2026, 11, 4, 18)},
+        {"服务工单号": "C", "受理时间": D(2026, 11, 2, 9), "首次响应时间": D(2026, 11, 2, 12),
+         "首次响应时限": D(2026, 11, 2, 11), **done},
+        {"服务工单号": "D", "受理时间": D(2026, 11, 2, 9), **intime, **done},
+    ])}
+    result = compute_kpis(frames, NOV_1, NOV_30, now=NOW)
+    assert (result["overdue_tickets"], result["overdue_assessed"]) == (2, 4)
+    assert result["sla_rates"]["客户确认"] == 0.0  # A's confirmation is a miss of its own stage
+
+
+def test_a_ticket_re_handled_through_a_linked_followup_is_not_first_contact_resolved():
+    # SPEC §6: resolved with one service visit *and not reopened*. A and B each have one service
+    # record; a low survey on A opened 二次处理 R (关联工单号 A) in December, after the period.
+    frames = {S.INTAKE.name: pd.DataFrame([
+        {"服务工单号": "A", "受理时间": D(2026, 11, 2, 9), "完成时间": D(2026, 11, 2, 12)},
+        {"服务工单号": "B", "受理时间": D(2026, 11, 3, 9), "完成时间": D(2026, 11, 3, 12)},
+        {"服务工单号": "R", "受理时间": D(2026, 12, 1, 9), "二级标签": "二次处理", "关联工单号": "A"},
+    ]), S.SERVICE.name: pd.DataFrame([{"工单号": "A", "服务时间": D(2026, 11, 2, 11)},
+                                      {"工单号": "B", "服务时间": D(2026, 11, 3, 11)}])}
+    result = compute_kpis(frames, NOV_1, NOV_30, now=NOW)
+    assert (result["fcr_tickets"], result["fcr_rate"]) == (1, 0.5)  # only B
+
+
+def test_no_cost_records_is_no_data_not_a_met_cost_target():
+    # Tickets without any cost typed: 单均成本 0 元 would read 达标 (≤ 300); it is 无数据.
+    frames = {S.INTAKE.name: pd.DataFrame([{"服务工单号": "A", "受理时间": D(2026, 11, 2, 9)}]),
+              S.SERVICE.name: pd.DataFrame([{"工单号": "A", "服务时间": D(2026, 11, 2, 11)}])}  # no cost cells
+    result = compute_kpis(frames, NOV_1, NOV_30, now=NOW)
+    assert result["cost_per_ticket"] is None
+    row = next(r for r in dashboard_rows(result, make_settings()) if r["指标"] == "单均成本(元)")
+    assert (row["本期数值"], row["是否达标"]) == (None, "无数据")
 
 
 def test_backlog_is_every_open_ticket_at_now_whatever_its_period(kpis):
@@ -355,6 +409,13 @@ def test_dashboard_rows_compare_each_kpi_with_its_target(kpis):
     assert rows["投诉重复率"]["是否达标"] == "未达标"  # 50% > 5%
     assert rows["首次响应达标率"]["类别"] == "时限达标"
     assert rows["登记达标率"]["是否达标"] == "无数据"
+    # Each 说明 starts with the one definition KPI目标's 说明 carries (workbook.schema).
+    defaults = {name: note for name, _v, _c, _u, note in S.KPI_TARGET_ROWS}
+    import macros.kpi
+
+    for name, note in defaults.items():
+        assert rows[name]["说明"].startswith(note), name
+        assert f"- {name}：{note}" in macros.kpi.__doc__, name  # and its documentation says the same
     assert {row["统计期间"] for row in rows.values()} == {"2026-11-01 至 2026-11-30"}
 
 
@@ -438,3 +499,23 @@ def test_kpi_step_on_an_empty_workbook_shows_no_data_instead_of_failing(new_book
     targets = [r for r in rows if r["目标值"] is not None and r["类别"] != "预警"]
     assert targets and all(r["是否达标"] == "无数据" for r in targets)
     assert work.results["kpi"]["tickets"] == 0
+
+
+def test_a_rate_target_typed_90_without_a_percent_unit_is_read_as_90_percent_and_reported(tmp_path):
+    # A manager types 90 for 首次响应达标率 and leaves 单位 blank. Judged against 90 (= 9000 %) every
+    # rate would be 未达标 forever; read as 90 % (udfs.values' rule) and said on 数据问题.
+    from macros.refresh import kpi
+    from tests.bookmaker import make_book
+
+    targets = [dict(zip(S.KPI_TARGETS.headers, row)) for row in S.KPI_TARGET_ROWS]
+    for row in targets:
+        if row["指标"] == "首次响应达标率":
+            row.update({"目标值": 90, "单位": None})
+    tickets = [{"服务工单号": f"A{i}", "受理时间": D(2026, 11, 2, 9), "需求类型": "维修类", "紧急程度": "一般",
+                "首次响应时间": D(2026, 11, 2, 9, 10)} for i in range(1, 11)]  # all answered in 10 min: 100 %
+    book = make_book(tmp_path / "book.xlsx", {S.KPI_TARGETS.name: targets, S.INTAKE.name: tickets})
+    result = kpi(book, now=D(2026, 11, 20, 16, 0), start=NOV_1, end=NOV_30)
+    row = next(r for r in read_file(book).frame(S.KPI_BOARD.name).to_dict("records") if r["指标"] == "首次响应达标率")
+    assert (row["目标值"], row["是否达标"]) == (pytest.approx(0.9), "达标")
+    warned = [p for p in result.problems if p.sheet == S.KPI_TARGETS.name and p.column == "目标值"]
+    assert len(warned) == 1 and "按 90% 理解" in warned[0].reason

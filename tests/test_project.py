@@ -318,13 +318,13 @@ def judged(blank, item, params=None, **sheets) -> dict:
 
 @pytest.mark.parametrize("rows, text, verdict", [
     # 19 of 20 pass first time (95%), the 20th passes the retake: 100% ≥ 95%
-    (training(19, 1, 0), "最终合格率 100.0%（20/20人），首次合格率 95.0%", "合格"),
+    (training(19, 1, 0), "按最终合格率（含二次培训后补考）判定：100.0%（20/20人）；首次合格率 95.0%（仅供参考）", "合格"),
     # exactly 95% (19 of 20) passes: seed 000 "考核合格率≥95%"
-    (training(19, 0, 1), "最终合格率 95.0%（19/20人），首次合格率 95.0%", "合格"),
+    (training(19, 0, 1), "按最终合格率（含二次培训后补考）判定：95.0%（19/20人）；首次合格率 95.0%（仅供参考）", "合格"),
     # 18 of 20: 90%
-    (training(17, 1, 2), "最终合格率 90.0%（18/20人），首次合格率 85.0%", "不合格"),
+    (training(17, 1, 2), "按最终合格率（含二次培训后补考）判定：90.0%（18/20人）；首次合格率 85.0%（仅供参考）", "不合格"),
     # an employee listed but never assessed is not covered: 19 of 20
-    (training(19, 0, 0) + [{"员工姓名": "丁"}], "最终合格率 95.0%（19/20人），首次合格率 95.0%，未考核 1 人", "合格"),
+    (training(19, 0, 0) + [{"员工姓名": "丁"}], "按最终合格率（含二次培训后补考）判定：95.0%（19/20人），未考核 1 人；首次合格率 95.0%（仅供参考）", "合格"),
     ([], "无培训考核记录", None),
 ])
 def test_training_row(blank, rows, text, verdict):
@@ -334,10 +334,10 @@ def test_training_row(blank, rows, text, verdict):
 
 @pytest.mark.parametrize("rows, text, verdict", [
     # 60% → 72%: 72 / 60 − 1 = exactly 20% relative (seed 000: 试点问题解决率提升≥20%)
-    (pilot((20, 12), (25, 18)), "基线 60.0% → 试点 72.0%，相对提升 20.0%（+12.0 个百分点）", "合格"),
+    (pilot((20, 12), (25, 18)), "基线 60.0% → 试点 72.0%，按相对提升判定：相对提升 20.0%（绝对差 +12.0 个百分点，仅供参考）", "合格"),
     # 60% → 70%: +10 points but only 16.7% relative
-    (pilot((20, 12), (20, 14)), "基线 60.0% → 试点 70.0%，相对提升 16.7%（+10.0 个百分点）", "不合格"),
-    (pilot((20, 12), (20, 10)), "基线 60.0% → 试点 50.0%，相对下降 16.7%（-10.0 个百分点）", "不合格"),
+    (pilot((20, 12), (20, 14)), "基线 60.0% → 试点 70.0%，按相对提升判定：相对提升 16.7%（绝对差 +10.0 个百分点，仅供参考）", "不合格"),
+    (pilot((20, 12), (20, 10)), "基线 60.0% → 试点 50.0%，按相对提升判定：相对下降 16.7%（绝对差 -10.0 个百分点，仅供参考）", "不合格"),
     (pilot((20, 12), (20, 14))[5:], "无试点前基线数据（阶段为「试点前基线」且有工单量的行）", None),
 ])
 def test_pilot_row(blank, rows, text, verdict):
@@ -472,7 +472,7 @@ def test_manual_rows_keep_the_inspectors_verdict_and_automatic_rows_are_overwrit
     assert checklist_row(work, "项目组组建是否到位")["检查结果"] == "合格"
     pilot_row = checklist_row(work, PILOT_ITEM)
     assert pilot_row["检查结果"] == "合格"  # the inspector's, although the data says 不合格
-    assert pilot_row["实测值"] == "基线 60.0% → 试点 65.0%，相对提升 8.3%（+5.0 个百分点）"  # shown to help them
+    assert pilot_row["实测值"] == "基线 60.0% → 试点 65.0%，按相对提升判定：相对提升 8.3%（绝对差 +5.0 个百分点，仅供参考）"  # shown to help them
     assert checklist_row(work, "优化方案是否经过审批")["整改状态"] == "待整改"
     assert_only_program_cells_change(work)
 
