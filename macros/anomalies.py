@@ -1,8 +1,12 @@
 """Anomalies in the intake sheet (seed 002 "异常订单"): flagged on the ticket, never dropped.
 
 Missing contact or model, impossible or future dates, malformed phone numbers (mainland mobile
-and landline), and likely duplicates (same phone and model, similar description, within the
-系统参数 重复工单判定间隔 — 48 h by default).
+and landline), and likely duplicates: the same customer (one phone however it is written,
+udfs.values.phone_key) about the same model within 系统参数 重复工单判定间隔 (48 h by default).
+The typical repeat call ("净水器漏水，地板已经湿了", then "净水器漏水，再次来电催促") words its
+description differently, so similarity does not decide: it only raises the confidence shown
+(可能性高 when the descriptions are alike, else 可能性中). A 二次处理 ticket (关联工单号 filled) is
+linked on purpose and never a duplicate.
 """
 
 from __future__ import annotations
@@ -27,13 +31,22 @@ INTAKE = S.INTAKE.name
 # The duplicate key is phone_key: "+86 138 1234 5678" and "13812345678" are one phone.
 
 
-def similar(a: str | None, b: str | None, threshold: float = 0.6) -> bool:
+SIMILAR = 0.6  # description similarity from which a duplicate is shown as 可能性高
+
+
+def similarity(a: str | None, b: str | None) -> float:
+    """How alike two descriptions are, 0–1 (character-level: Chinese has no spaces between words);
+    one contained in the other is 1."""
     a, b = (a or "").strip(), (b or "").strip()
     if not a or not b:
-        return False
+        return 0.0
     if a in b or b in a:
-        return True
-    return difflib.SequenceMatcher(None, a, b).ratio() >= threshold
+        return 1.0
+    return difflib.SequenceMatcher(None, a, b).ratio()
+
+
+def similar(a: str | None, b: str | None, threshold: float = SIMILAR) -> bool:
+    return similarity(a, b) >= threshold
 
 
 @step("数据检查", provides={"checked"})
@@ -78,10 +91,13 @@ def anomalies_step(work: Work) -> None:
 
     # Clamped to a year: a slip like 1e12 must not overflow a Timedelta.
     window = pd.Timedelta(hours=min(work.settings.number("重复工单判定间隔(小时)", 48.0), 24 * 366.0))
-    for row, earlier_row, hours in likely_duplicates(tickets, window):
+    for row, earlier_row, hours, alike in likely_duplicates(tickets, window):
+        earlier = tickets.at[earlier_row, "服务工单号"] or "未编号工单"
+        span = f"{hours:.1f}".rstrip("0").rstrip(".")
         flag(row, "问题描述", tickets.at[row, "问题描述"],
-             f"疑似重复：与 {tickets.at[earlier_row, '服务工单号']}（第{earlier_row}行）电话、型号相同，"
-             f"描述相近，相隔{hours:.0f}小时")
+             f"疑似重复（{'可能性高' if alike >= SIMILAR else '可能性中'}）：与 {earlier}（第{earlier_row}行）"
+             f"同一客户电话、同一型号，相隔{span}小时，描述相似度 {alike:.0%} — 如确为同一问题，"
+             "请合并或在后一张填写备注后关闭")
 
     tickets["数据异常"] = pd.Series({r: "；".join(v) if v else None for r, v in notes.items()}, dtype=object)
     flagged = sum(1 for v in notes.values() if v)
@@ -89,21 +105,21 @@ def anomalies_step(work: Work) -> None:
 
 
 def likely_duplicates(tickets: pd.DataFrame, window: pd.Timedelta):
-    """(row, earlier row, hours apart) for tickets repeating an earlier one within ``window``."""
-    keyed = tickets[["联系方式", "购买产品型号", "受理时间", "问题描述"]].dropna(
+    """(row, earlier row, hours apart, description similarity) for each ticket whose customer
+    (phone key) filed one about the same model within ``window`` before it — the nearest such."""
+    keyed = tickets[["联系方式", "购买产品型号", "受理时间", "问题描述", "关联工单号"]].dropna(
         subset=["联系方式", "购买产品型号", "受理时间"])
-    keyed = keyed.assign(phone=keyed["联系方式"].map(phone_key))
-    counts = keyed.groupby(["phone", "购买产品型号"])["受理时间"].transform("size")
-    keyed = keyed[counts > 1].sort_values("受理时间")
-    for _key, group in keyed.groupby(["phone", "购买产品型号"]):
+    keyed = keyed[keyed["关联工单号"].isna()]  # a 二次处理 is linked on purpose
+    keyed = keyed.assign(phone=keyed["联系方式"].map(phone_key),
+                         model=keyed["购买产品型号"].astype(str).str.strip().str.upper())
+    keyed = keyed.dropna(subset=["phone"])
+    counts = keyed.groupby(["phone", "model"])["受理时间"].transform("size")
+    keyed = keyed[counts > 1].sort_values("受理时间", kind="stable")
+    for _key, group in keyed.groupby(["phone", "model"]):
         rows = group.index.tolist()
         times = group["受理时间"].tolist()
         texts = group["问题描述"].tolist()
         for j in range(1, len(rows)):
-            for i in range(j - 1, -1, -1):
-                gap = times[j] - times[i]
-                if gap > window:
-                    break
-                if similar(texts[i], texts[j]):
-                    yield rows[j], rows[i], gap / np.timedelta64(1, "h")
-                    break
+            gap = times[j] - times[j - 1]
+            if gap <= window:
+                yield rows[j], rows[j - 1], gap / np.timedelta64(1, "h"), similarity(texts[j - 1], texts[j])

@@ -663,6 +663,7 @@ def checklist_step(work: Work) -> None:
     measured: dict[str, Measurement] = {}
     verdicts: list[str | None] = []
     verdict_formulas: dict[int, str] = {}
+    by_hand = 0  # 自动 rows whose 检查结果 staff typed (kept) or the data changed (said)
     for row, item, mode in zip(checks.index, checks["检查项"], checks["判定方式"]):
         key = item_key(item)
         measure = MEASURES.get(key)
@@ -680,10 +681,22 @@ def checklist_step(work: Work) -> None:
                                          "判定方式为「自动」，但该检查项没有自动判定规则 — 请改为「人工」由检查人判定",
                                          WARNING))
             continue
+        found = checks.at[row, "检查结果"]
         if live and int(row) in typed["检查结果"]:
-            work.problems.append(_typed_over_notice(row, "检查结果", checks.at[row, "检查结果"]))
-            verdicts.append(checks.at[row, "检查结果"])
+            work.problems.append(_typed_over_notice(row, "检查结果", found, measurement.verdict))
+            verdicts.append(found)
+            by_hand += 1
             continue
+        ours = int(row) in data.program_formulas.get("检查结果", {})
+        if not ours and found is not None and not pd.isna(found) and found != measurement.verdict:
+            # A value that is not the program's formula: typed by hand before the first refresh,
+            # or (a workbook without the live formulas) yesterday's verdict — the two cannot be
+            # told apart, so the change is said, never made silently.
+            work.problems.append(Problem(
+                CHECKLIST, int(row), "检查结果", found,
+                f"判定方式为「自动」：原为「{found}」，按数据判定为「{measurement.verdict or '无数据'}」，已更新"
+                f"（实测：{measurement.text}）— 如需由检查人判定，请把判定方式改为「人工」", WARNING))
+            by_hand += 1
         checks.at[row, "检查结果"] = measurement.verdict
         if live:
             verdict_formulas[int(row)] = verdict_formula(measurement.compare)
@@ -703,16 +716,21 @@ def checklist_step(work: Work) -> None:
         work.decide_formulas(CHECKLIST, "整改状态", {int(row): STATUS_FORMULA for row in checks.index
                                                  if int(row) not in typed["整改状态"]})
     work.problems += unassigned_failures(checks)
-    work.lines.append(_checklist_line(verdicts, states))
+    line = _checklist_line(verdicts, states)
+    if by_hand:
+        line += f"；{by_hand} 项自动判定行的检查结果为手工填写或已改变（见「数据问题」）"
+    work.lines.append(line)
 
 
 LIVE_COLUMNS = ("判定值", "目标值", "状态日期")
 
 
-def _typed_over_notice(row, header: str, value) -> Problem:
+def _typed_over_notice(row, header: str, value, computed=None) -> Problem:
+    differs = (f"（按数据判定为「{computed or '无数据'}」）"
+               if header == "检查结果" and computed != value else "")
     return Problem(CHECKLIST, int(row), header, value,
-                   "此格原为程序公式，现为手工填写的值，程序不覆盖 — 如需恢复自动计算，请清空该单元格后点「全部刷新」",
-                   NOTICE)
+                   f"此格原为程序公式，现为手工填写的「{value}」{differs}，程序不覆盖 — "
+                   "如需恢复自动计算，请清空该单元格后点「全部刷新」", NOTICE)
 
 
 def _here(header: str) -> str:

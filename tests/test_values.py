@@ -108,7 +108,8 @@ def test_duplicate_tickets_are_found_across_phone_spellings():
         {"联系方式": "+86 138 1234 5678", "购买产品型号": "JS-200", "受理时间": D(2026, 11, 3, 9), "问题描述": "不制冷"},
         {"联系方式": "13812345678", "购买产品型号": "JS-200", "受理时间": D(2026, 11, 3, 11), "问题描述": "不制冷了"},
     ], index=[2, 3])
-    assert list(likely_duplicates(tickets, pd.Timedelta(hours=48))) == [(3, 2, pytest.approx(2.0))]
+    # "不制冷" is contained in "不制冷了": similarity 1.
+    assert list(likely_duplicates(tickets, pd.Timedelta(hours=48))) == [(3, 2, pytest.approx(2.0), 1.0)]
 
 
 # ---- numbers and shares ---------------------------------------------------------------------------

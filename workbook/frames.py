@@ -32,8 +32,8 @@ class ExcelError(str):
 
 _DATE_PATTERNS = (
     re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$"),
-    re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?[ T]+(\d{1,2})[:：时](\d{1,2})"
-               r"(?:[:：分](\d{1,2})(?:\.\d+)?秒?)?$"),
+    re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})(?:日\s*|日?[ T]+)(\d{1,2})[:：时](\d{1,2})"
+               r"(?:[:：分](\d{1,2})(?:\.\d+)?秒?|分)?$"),
 )
 
 
@@ -293,6 +293,13 @@ def _coerce_datetime(sheet: str, col: S.Column, values: pd.Series, date1904: boo
                 found.append(_problem(sheet, row, col, value, "单元格为错误值 — 请填写" + what))
                 continue
             parsed = parse_datetime_text(value)
+            if parsed is not None:
+                # Read as the date it spells, and said: the cell stays text (what staff typed is
+                # theirs), so Excel's own sorting and filters still see text until it is retyped.
+                shown = parsed.strftime("%Y-%m-%d" if col.kind == S.DATE else "%Y-%m-%d %H:%M")
+                found.append(_problem(sheet, row, col, value,
+                                      f"日期写成了文字，已按 {shown} 读取 — 建议重新输入为日期（如 {example}），"
+                                      "以便 Excel 排序和筛选", NOTICE))
         elif isinstance(value, pd.Timestamp):
             parsed = value.to_pydatetime()
         if parsed is None:
