@@ -107,7 +107,7 @@ def anomalies_step(work: Work) -> None:
 def likely_duplicates(tickets: pd.DataFrame, window: pd.Timedelta):
     """(row, earlier row, hours apart, description similarity) for each ticket whose customer
     (phone key) filed one about the same model within ``window`` before it — the nearest such."""
-    keyed = tickets[["联系方式", "购买产品型号", "受理时间", "问题描述", "关联工单号"]].dropna(
+    keyed = tickets.reindex(columns=["联系方式", "购买产品型号", "受理时间", "问题描述", "关联工单号"]).dropna(
         subset=["联系方式", "购买产品型号", "受理时间"])
     keyed = keyed[keyed["关联工单号"].isna()]  # a 二次处理 is linked on purpose
     keyed = keyed.assign(phone=keyed["联系方式"].map(phone_key),

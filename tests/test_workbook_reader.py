@@ -39,7 +39,8 @@ def test_typed_values_and_excel_rows(new_book):
     assert frame.loc[2, "受理时间"] == dt.datetime(2026, 3, 2, 9, 30)
     assert frame.loc[3, "受理时间"] == dt.datetime(2026, 3, 3, 10, 5)  # typed as text, still a date
     assert frame.loc[2, "联系方式"] == "013812345678"  # leading zero kept
-    assert [p for p in snap.problems if p.sheet == INTAKE] == []
+    # ...and said, so staff know the cell is text (issue #12): one 提示, nothing worse.
+    assert [(p.row, p.column, p.level) for p in snap.problems if p.sheet == INTAKE] == [(3, "受理时间", NOTICE)]
 
 
 def test_text_in_a_date_column_names_sheet_row_and_column(new_book):
