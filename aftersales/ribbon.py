@@ -97,16 +97,20 @@ def staffing() -> None:
 def _report(kind: str) -> None:
     import webbrowser
 
-    from reports.render import render_report
+    from reports.render import build_context, render_html, report_note, write_atomically
 
     book = _caller()
     folder = Path(book.fullname).parent if Path(book.fullname).parent.exists() else Path.home()
     target = folder / f"{Path(book.name).stem}_{kind}_{dt.date.today():%Y%m%d}.html"
     book.app.status_bar = f"{TITLE}：生成报告 …"
     try:
-        render_report(book, kind=kind, out=target)  # now: the clock in 系统参数 时区
+        context = build_context(book, kind=kind, now=None)  # now: the clock in 系统参数 时区
+        write_atomically(target, render_html(kind, context))
     finally:
         book.app.status_bar = False
+    note = report_note(kind, context)
+    if note and not context.get("has_data", True):  # an empty month: say so, not a blank report only
+        book.app.alert(note.replace(" — 要看其他月份请加 --month YYYY-MM", "") + f"\n\n报告：{target}", title=TITLE)
     webbrowser.open(target.as_uri())
 
 

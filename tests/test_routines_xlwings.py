@@ -133,3 +133,19 @@ def test_full_refresh_gives_the_same_workbook_both_ways_including_the_monthly_sh
 
     for name in months:
         assert cells(a, name) == cells(b, name)
+
+
+def test_the_monthly_report_button_says_when_its_month_is_empty(new_book, monkeypatch):
+    import webbrowser
+
+    import aftersales.ribbon as ribbon
+
+    book = fakexw.Book(new_book)  # a new workbook: no tickets in any month
+    fakexw.set_mock_caller(book)
+    monkeypatch.setattr(ribbon, "_caller", fakexw.Book.caller)
+    opened = []
+    monkeypatch.setattr(webbrowser, "open", opened.append)
+    ribbon.report_monthly()
+    (title, message), = book.app.alerts
+    assert title == "售后服务" and "没有受理工单，报告各项为空" in message and "--month" not in message
+    assert len(opened) == 1  # the (empty) report is still shown
