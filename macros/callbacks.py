@@ -124,6 +124,10 @@ def callback_tasks_step(work: Work) -> None:
         except BatchError as failed:
             dues = failed.partial
         dues = pd.Series(dues, index=purchases.index).astype("datetime64[ns]")
+        # 购买日期 is a date: "1 月 after purchase" means by the end of that day's working hours,
+        # not from its midnight (which made a task due today 已超时 at 09:00).
+        midnight = dues.notna() & dues.eq(dues.dt.normalize())
+        dues[midnight] = dues[midnight] + pd.Timedelta(seconds=settings.calendar.day_end)
         keep = dues.notna() & (dues >= now - lookback)
         wanted.append(_tasks(purchases[keep], *NEW_PURCHASE, dues[keep]))
     candidates = pd.concat(wanted) if wanted else pd.DataFrame(columns=["任务编号"])

@@ -133,7 +133,8 @@ def test_callback_tasks_are_created_once(book):
     tasks = {(t, k): due for t, k, due in zip(plan["工单号"], plan["回访类型"], plan["应回访日期"])}
     assert tasks[("T1", "维修回访")] == D(2026, 11, 24, 18)
     assert tasks[("T5", "投诉回访")] == D(2026, 11, 19, 18)  # 7 工作日 after Tue 11-10
-    assert tasks[("T1", "新购回访")] == D(2026, 12, 1)  # a month after the purchase on 11-01
+    # A month after the purchase on 11-01, by the end of that day's working hours (09:00-18:00).
+    assert tasks[("T1", "新购回访")] == D(2026, 12, 1, 18)
     assert ("T6", "维修回访") not in tasks  # finished before the 30-day look-back
     assert ("T5", "新购回访") not in tasks  # bought in 2024
     assert set(plan["回访专员"]) == {"回访F"}
