@@ -134,3 +134,22 @@ def test_a_protected_workbook_keeps_its_personal_columns_hidden(old_book):
     todo = openpyxl.load_workbook(old_book)["我的待办"]
     phone_col = openpyxl.utils.get_column_letter(S.MY_TASKS.headers.index("联系方式") + 1)
     assert todo.column_dimensions[phone_col].hidden and todo.protection.sheet
+
+
+def test_a_chart_on_the_old_board_stays_and_a_link_that_cannot_is_named(old_book):
+    from openpyxl.chart import BarChart, Reference
+
+    from tests.test_workbook_rebuilt_sheets import _orphans
+
+    wb = openpyxl.load_workbook(old_book)
+    ws = wb["KPI看板"]
+    chart = BarChart()
+    chart.add_data(Reference(ws, min_col=3, min_row=2, max_row=6))
+    ws.add_chart(chart, "K2")
+    ws["J1"].hyperlink = "https://example.com/看板说明"
+    wb.save(old_book)
+    result = refresh.refresh_all(old_book, now=NOW)
+    assert any(line.startswith("KPI看板：") and "图表" in line and "保留" in line for line in result.lines)
+    assert any(line.startswith("KPI看板：") and "超链接" in line and "已移除" in line for line in result.lines)
+    assert len(openpyxl.load_workbook(old_book)["KPI看板"]._charts) == 1
+    assert _orphans(old_book) == set()

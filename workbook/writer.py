@@ -343,7 +343,7 @@ def _relayout_sheet(pkg, name, data, sc, writer, styles, replaced, removed_parts
         replaced[tables[0]] = set_table_rows(table, max(new_last, 2))
     kept = "，另保留了" + "、".join(f"「{h}」" for h in extras) + "列" if extras else ""
     notes.append(f"{name}：已按新版本的列重新排版（{len(data.schema.headers)} 列{kept}；上一版本在「备份」文件夹中）")
-    notes.extend(f"{name}：{line}" for line in lines if "保留" not in line)
+    notes.extend(f"{name}：{line}" for line in lines)  # objects kept, or removed and named
 
 
 def _rebuild_patch(sc, headers: list[str], styles) -> tuple[SheetPatch, int]:
