@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import os
 import re
-import tempfile
 from pathlib import Path
 from typing import Callable
 
@@ -177,22 +175,10 @@ def build_context(source, *, kind: str, now: dt.datetime | None = None, month: s
 
 
 def write_atomically(out: Path, text: str) -> Path:
-    """Write ``text`` to ``out`` through a temporary file in the same folder and an atomic rename."""
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(prefix=f".{out.stem}-", suffix=".tmp", dir=out.parent)
-    try:
-        # mkstemp makes the file private (0600); a report is an ordinary document.
-        os.chmod(temp, out.stat().st_mode & 0o777 if out.exists() else 0o644)
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as file:
-            file.write(text)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temp, out)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-    return out
+    """Write the report ``text`` to ``out`` all or nothing (``workbook.store.write_atomically``)."""
+    from workbook.store import write_atomically as write
+
+    return write(Path(out), text)
 
 
 def report_note(kind: str, context: dict) -> str | None:

@@ -27,12 +27,12 @@ import dataclasses
 import hashlib
 import hmac
 import json
-import os
 import pickle
 import secrets
 import sys
-import tempfile
 from pathlib import Path
+
+from workbook.store import write_atomically
 
 CACHE_DIR = "缓存"
 SUFFIX = ".snapshot"
@@ -85,10 +85,7 @@ def _secret(create: bool) -> bytes | None:
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         key = secrets.token_bytes(32)
-        handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".key-")  # created 0600
-        with os.fdopen(handle, "wb") as out:
-            out.write(key)
-        os.replace(temp, path)
+        write_atomically(path, key, mode=0o600)
         return key
     except OSError:
         return None
@@ -131,7 +128,6 @@ def save(book: Path, content: str, snapshot) -> Path | None:
     if key is None:
         return None
     target = cache_path(book)
-    temp = None
     try:
         stored = dataclasses.replace(snapshot, sheets={
             name: dataclasses.replace(data, schema=data.schema.name) for name, data in snapshot.sheets.items()})
@@ -139,16 +135,7 @@ def save(book: Path, content: str, snapshot) -> Path | None:
         header = json.dumps({"content": content, "code": code_key(), "workbook": book.name},
                             ensure_ascii=False).encode() + b"\n"
         signature = hmac.new(key, header + payload, hashlib.sha256).digest()
-        target.parent.mkdir(exist_ok=True)
-        handle, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{book.name}-", suffix=".tmp")  # 0600
-        with os.fdopen(handle, "wb") as out:
-            out.write(MAGIC + header + signature)
-            out.write(payload)
         # The workbook's own permissions, never wider: whoever may read the workbook may read this.
-        os.chmod(temp, book.stat().st_mode & 0o666)
-        os.replace(temp, target)
-        return target
+        return write_atomically(target, [MAGIC + header + signature, payload], mode=book.stat().st_mode & 0o666)
     except (OSError, pickle.PicklingError, TypeError, AttributeError):
-        if temp is not None:
-            Path(temp).unlink(missing_ok=True)
         return None

@@ -201,6 +201,36 @@ def _write_temp(path: Path, write: Callable[[Path], None]) -> Path:
     return tmp
 
 
+def write_atomically(path: Path, data: bytes | str | list[bytes], *, mode: int | None = None) -> Path:
+    """Create or replace ``path`` with ``data`` (str: UTF-8; a list: its pieces in order, never
+    joined in memory), all or nothing — the one home of that.
+
+    The bytes go to a temporary file beside ``path`` (created private, 0600), are flushed to disk,
+    get their permissions — ``mode``, else the replaced file's, else 0644 (an ordinary document) —
+    and are renamed over ``path``; a reader never sees half a file, and a failure leaves the old
+    file as it was. Raises OSError (callers decide whether a failure matters).
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if mode is None:
+        mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
+    tmp = _temp_path(path)
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
+        with os.fdopen(fd, "wb") as out:
+            for piece in data if isinstance(data, list) else [data]:
+                out.write(piece.encode("utf-8") if isinstance(piece, str) else piece)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    _fsync_dir(path.parent)
+    return path
+
+
 def write_new_file(path: Path, write: Callable[[Path], None]) -> None:
     """Create ``path`` from ``write(tmp)`` atomically (no backup: there was nothing before)."""
     path = Path(path)
