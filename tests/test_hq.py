@@ -105,3 +105,23 @@ def test_an_investigation_started_within_24_hours_of_discovery_counts():
     assert hq.investigation(day, "华东", [], other, dt.datetime(2026, 11, 20))[0] == "否"
     word, sentence = hq.investigation(day, "华东", [], other, dt.datetime(2026, 11, 9, 12, 0))
     assert word == "待定" and "11-10 00:00 前" in sentence
+
+
+def test_a_wrapped_reason_longer_than_its_merged_cell_gets_a_taller_row():
+    from workbook.changes import ReportSheet
+    from workbook.hqbook import wrapped_row_heights
+
+    wrap = hq.WRAPPED_NOTE
+    # Columns D:G merged, widths 12 + 16 + 18 + 30 = 76 units, 75 after padding. A CJK character takes
+    # two units: 30 characters = 60 units fit on one line; 60 characters = 120 units take two lines
+    # (15 pt each → 30 pt); a short header in a 12-wide column stays one line.
+    sheet = ReportSheet("总部汇总", {(3, 4): ("因" * 30, wrap), (4, 4): ("因" * 60, wrap), (5, 1): ("文件", wrap)},
+                        widths=[30, 22, 18, 12, 16, 18, 30], merges=["D3:G3", "D4:G4"])
+    assert wrapped_row_heights(sheet) == {4: 30.0}
+
+
+def test_a_rate_change_in_the_pilot_sheet_reads_in_percentage_points():
+    value, look = hq._change_cell(0.227, "rate")  # 65.8 % → 88.5 %
+    assert value == pytest.approx(22.7)
+    assert look.numfmt == '+0.0" 个百分点";-0.0" 个百分点";0.0" 个百分点"'
+    assert hq._change_cell(None, "rate")[0] is None
