@@ -190,7 +190,7 @@ def _format_issue(snapshot) -> str | None:
         if data is not None and data.missing_headers:
             missing = "、".join(f"「{h}」" for h in data.missing_headers[:5])
             older = "（早期版本的工作簿）" if number is None or number < S.SCHEMA_VERSION else ""
-            return (f"工作表「{sheet.name}」缺少列 {missing}{older} — 请用 aftersales new 生成的新工作簿对照补齐表头后再汇总")
+            return (f"工作表「{sheet.name}」缺少列{missing}{older}— 请用 aftersales new 生成的新工作簿对照补齐表头后再汇总")
     return None
 
 
