@@ -110,7 +110,11 @@ def test_the_ribbon_path_lays_out_the_old_sheets_too(old_book):
     book = fakexw.Book(old_book)
     result = refresh.refresh_all(book, now=NOW)
     assert not result.errors
+    assert any(line.startswith("超时预警：已按新版本的列重新排版（在 Excel 中运行") for line in result.lines)
     book.save()
+    ws = openpyxl.load_workbook(old_book)["超时预警"]
+    hours = openpyxl.utils.get_column_letter(S.ESCALATION.headers.index("超时(小时)") + 1)
+    assert ws[f"{hours}2"].number_format == "0.0" and ws.column_dimensions[hours].width == 10
     snap = read_file(old_book)
     alerts = snap.frame("超时预警")
     assert list(alerts.columns) == S.ESCALATION.headers

@@ -196,6 +196,20 @@ def _relayout(book, snapshot, name: str, sc, formulas: bool) -> int:
     sheet.range((1, 1), (len(block), len(headers))).value = block
     calls += 1
     calls += _resize_table(sheet, S.sheet(name).table, max(len(block), 2), len(headers))
+    # Widths and number formats of the new columns (what xlwings can set on every platform; the
+    # file path also renews colours and guards, see workbook/relayout.py).
+    from workbook.builder import NUMBER_FORMATS
+
+    last = max(len(block), 2)
+    for j, header in enumerate(headers, start=1):
+        col = S.sheet(name).by_header.get(header)
+        if col is None:
+            continue
+        sheet.range((1, j)).column_width = col.display_width
+        fmt = col.number_format or NUMBER_FORMATS.get(col.kind)
+        if fmt and fmt != "@":  # text columns: the values are already text
+            sheet.range((2, j), (last, j)).number_format = fmt
+        calls += 2
     return calls
 
 

@@ -63,6 +63,11 @@ class Session:
         from workbook.live import apply_to_book
 
         apply_to_book(self.source, self.snapshot, changes)
+        relaid = [name for name, sc in changes.sheets.items() if sc.rebuild is not None
+                  and name in self.snapshot.sheets and self.snapshot.sheets[name].relayout]
+        lines += [f"{name}：已按新版本的列重新排版（在 Excel 中运行：列、列宽和数字格式已更新，状态颜色和"
+                  "防误填检查沿用旧表；升级后先关闭工作簿、用命令行 aftersales refresh 运行一次，可完整更新）"
+                  for name in relaid]
         return CommitResult(True, lines)
 
 
