@@ -6,9 +6,10 @@ stage's 全部 row applies when neither exists (udfs.policy). Paused time (暂�
 the first-response and resolution clocks, and a pause moves only a stage still open when it
 starts. 即将超时 is measured in the target's unit (working time for 工作小时/工作日).
 
-Values rather than formulas: the routines write these columns on every platform, so Windows
-Excel, macOS Excel, LibreOffice and headless runs all show the same values; the same maths is
-available as UDFs (udfs.sla_due / udfs.sla_status) for cells the team adds themselves.
+Values by default: the routines write these columns on every platform, so Windows Excel, macOS
+Excel, LibreOffice and headless runs all show the same values. With 系统参数 时限计算方式 = 公式
+the 时限 cells a formula can give are SLA_DEADLINE formulas carrying those values
+(``decide_deadline_formulas``); the 状态 columns stay values (they depend on the time).
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ from udfs import sla
 from udfs.errors import BatchError, CalendarError
 from workbook import Problem
 from workbook import schema as S
-from workbook.problems import ERROR
+from workbook.formulas import this_row, typed_over
+from workbook.problems import ERROR, NOTICE, WARNING
 
 INTAKE = S.INTAKE.name
 
@@ -125,10 +127,15 @@ def deadlines_step(work: Work) -> None:
     settings = work.settings
     owners, begins, ends = pause_table(work, tickets)
     work.memo.pop("stage_rules", None)  # the tickets may have changed since an earlier step
+    unpaused: dict[str, pd.Series] = {}  # what SLA_DEADLINE (no pauses) gives, per 时限 column
+    failed: dict[str, set[int]] = {}  # rows whose deadline is an error (a problem) at that stage
     for stage in STAGES:
+        header = f"{stage.name}时限"
         start = stage_start(tickets, stage)
         chosen = stage_rules(work, tickets, stage)
-        _report(work, tickets, f"{stage.name}时限", start, chosen.errors)
+        before = len(work.problems)
+        _report(work, tickets, header, start, chosen.errors)
+        unpaused[header] = pd.Series(chosen.due, index=tickets.index).astype("datetime64[ns]")
         # Tickets without a rule for this stage (e.g. no callback for 咨询类) get no deadline.
         skip = not_applicable(work, tickets, stage.name, chosen.units)
         start = start.where(pd.Series(~skip, index=tickets.index))
@@ -141,9 +148,139 @@ def deadlines_step(work: Work) -> None:
                           lambda d=due, s=start, u=units, e=done: sla.extend_for_pauses_many(
                               d, u, settings.calendar, work.now, starts=s, pause_rows=owners,
                               pause_starts=begins, pause_ends=ends, dones=e))
-        tickets[f"{stage.name}时限"] = pd.Series(due, index=tickets.index).astype("datetime64[ns]")
+        failed[header] = {p.row for p in work.problems[before:] if p.sheet == INTAKE and p.column == header}
+        tickets[header] = pd.Series(due, index=tickets.index).astype("datetime64[ns]")
     tickets["暂停工时"] = _paused_hours(work, tickets, owners, begins, ends)
     work.lines.append(f"时限：已计算 {len(tickets)} 张工单的 {len(STAGES)} 个环节截止时间")
+    decide_deadline_formulas(work, tickets, unpaused, failed)
+
+
+# ---- 时限计算方式 = 公式: the 时限 columns as SLA_DEADLINE formulas --------------------------------
+CALENDAR_ARGUMENTS = ("节假日列表", "调休上班日列表", "工作时间", "每周休息日", "节假日数据年份")
+
+
+def deadline_mode(work: Work) -> str:
+    """系统参数 时限计算方式: 数值 (also when blank or missing) or 公式; anything else is 数值, reported."""
+    value = work.settings.params.get(S.DEADLINE_MODE)
+    text = "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value).strip()
+    if text in S.DEADLINE_MODES:
+        return text
+    if text:
+        work.problems.append(Problem(S.PARAMS.name, None, "值", value,
+                                     f"「{S.DEADLINE_MODE}」只能是「数值」或「公式」— 已按「数值」计算", WARNING))
+    return S.DEADLINE_VALUES
+
+
+def deadline_formula(stage: Stage, settings_cell: str) -> str:
+    """The SLA_DEADLINE formula of a stage's 时限 cell (file spelling, no "=")."""
+    table = S.INTAKE.table
+    args = [f'"{stage.name}"', this_row(table, stage.start), this_row(table, "需求类型"),
+            this_row(table, "紧急程度"), settings_cell, f"{S.SLA_POLICY.table}[#All]", *CALENDAR_ARGUMENTS]
+    if stage.start_fallback:
+        args.append(this_row(table, stage.start_fallback))
+    return "SLA_DEADLINE(" + ",".join(args) + ")"
+
+
+SETTINGS_FORMULA = f"SLA_SETTINGS({S.SLA_POLICY.table}[#All]," + ",".join(CALENDAR_ARGUMENTS) + ")"
+
+
+def decide_deadline_formulas(work: Work, tickets: pd.DataFrame, unpaused: dict[str, pd.Series],
+                             failed: dict[str, set[int]]) -> None:
+    """In 公式 mode, each 时限 cell whose value SLA_DEADLINE gives (no pause moved it, no error) is
+    that formula, with the value cached; the others hold the routine's value. The 时限参数 cell
+    holds SLA_SETTINGS. In 数值 mode every program formula there goes back to its value."""
+    data = work.snapshot[INTAKE]
+    headers = [f"{stage.name}时限" for stage in STAGES]
+    mode = deadline_mode(work)
+    settings_cell = _settings_cell(work, mode)
+    if mode != S.DEADLINE_FORMULAS or settings_cell is None or data.table is None:
+        for header in headers:
+            work.decide_formulas(INTAKE, header, {})
+            work.decide_calculated(INTAKE, header, None)
+        return
+    kept = 0
+    for stage, header in zip(STAGES, headers):
+        formula = deadline_formula(stage, settings_cell)
+        typed = typed_over(data, header)
+        same = (unpaused[header] == tickets[header]) | (unpaused[header].isna() & tickets[header].isna())
+        by_row: dict[int, str | None] = {}
+        for row, ok in zip(tickets.index, same.to_numpy()):
+            row = int(row)
+            if ok and row not in failed[header]:
+                if row in typed and not _same(data.frame.at[row, header], tickets.at[row, header]):
+                    # staff typed over the formula: theirs
+                    tickets.at[row, header] = data.frame.at[row, header]
+                    kept += 1
+                    continue
+                by_row[row] = formula
+            else:
+                by_row[row] = None  # paused, or an error: the routine's value
+        work.decide_formulas(INTAKE, header, by_row)
+        work.decide_calculated(INTAKE, header, formula)
+    if kept:
+        work.problems.append(Problem(INTAKE, None, "时限", kept,
+                                     f"{kept} 个时限单元格原为公式、现为手工填写的值，程序未覆盖 — "
+                                     "如需恢复公式，请清空这些单元格后点「全部刷新」", NOTICE))
+
+
+def _settings_cell(work: Work, mode: str) -> str | None:
+    """The absolute reference of the 时限参数 cell, its SLA_SETTINGS formula decided (公式), or
+    its program formula turned back into a blank (数值). None without a 系统参数 sheet."""
+    from udfs.live_settings import build_settings
+    from workbook.xlsxpatch import col_letter
+
+    if S.PARAMS.name not in work.snapshot.sheets:
+        return None
+    params = work.frame(S.PARAMS.name)
+    rows = params.index[params["参数"] == S.DEADLINE_SETTINGS]
+    if mode != S.DEADLINE_FORMULAS:
+        if len(rows):
+            work.decide_formulas(S.PARAMS.name, "值", {int(r): None for r in rows})
+            params["值"] = params["值"].astype(object)
+            params.loc[rows, "值"] = None
+        return None
+    if len(rows):
+        label = int(rows[0])
+    else:
+        note = next(row[2] for row in S.PARAMS_ROWS if row[0] == S.DEADLINE_SETTINGS)
+        label = work.new_row_labels(S.PARAMS.name, 1)[0]
+        added = pd.DataFrame({"参数": [S.DEADLINE_SETTINGS], "值": [None], "说明": [note]}, index=[label])
+        params = pd.concat([params, added.reindex(columns=params.columns)])
+        work.frames[S.PARAMS.name] = params
+    policy = work.view(S.SLA_POLICY.name)
+    rows_of_policy = [list(policy.columns)] + [[_plain(v) for v in row]
+                                               for row in policy.itertuples(index=False, name=None)]
+    p = work.settings.params
+    try:
+        token = build_settings(rows_of_policy, _dates(work, S.HOLIDAYS.name), _dates(work, S.MAKEUP_DAYS.name),
+                               p.get("工作时间"), p.get("每周休息日"), p.get("节假日数据年份")).token
+    except Exception as error:  # noqa: BLE001 - the cell shows what SLA_SETTINGS would
+        from udfs._excel import cell_error
+
+        token = cell_error(error)
+    params["值"] = params["值"].astype(object)
+    params.at[label, "值"] = token
+    work.decide_formulas(S.PARAMS.name, "值", {label: SETTINGS_FORMULA})
+    column = work.snapshot[S.PARAMS.name].columns["值"]
+    return f"'{S.PARAMS.name}'!${col_letter(column)}${label}"
+
+
+def _same(a, b) -> bool:
+    return (pd.isna(a) and pd.isna(b)) or (not pd.isna(a) and not pd.isna(b) and pd.Timestamp(a) == pd.Timestamp(b))
+
+
+def _dates(work: Work, name: str) -> list:
+    if name not in work.snapshot.sheets:
+        return []
+    return [[_plain(v)] for v in work.view(name)["日期"]]
+
+
+def _plain(value):
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    return value
 
 
 def _report(work: Work, tickets: pd.DataFrame, header: str, start: pd.Series, errors: dict) -> None:

@@ -17,7 +17,7 @@ import pandas as pd
 from workbook import ChangeSet, Problem, ReportSheet, Snapshot, diff
 from workbook import schema as S
 from workbook.changes import changed_mask
-from workbook.formulas import appended_formulas, apply_formulas
+from workbook.formulas import appended_formulas, apply_formulas, changed_calculated
 from workbook.layout import rebuild_heights
 
 
@@ -36,7 +36,8 @@ class Work:
     # Program formulas a step decided on: sheet → header → {row: formula text}. A header present
     # (even with no rows) means the step decided that column: program formulas it did not ask
     # for there go back to values (workbook.formulas.apply_formulas).
-    formulas: dict[str, dict[str, dict[int, str]]] = field(default_factory=dict)
+    formulas: dict[str, dict[str, dict[int, str | None]]] = field(default_factory=dict)
+    calculated: dict[str, dict[str, str | None]] = field(default_factory=dict)  # sheet → header → formula
     memo: dict[str, object] = field(default_factory=dict)  # what one step computed for a later one
     _settings: object = None
 
@@ -58,10 +59,16 @@ class Work:
             self._settings = Settings.from_snapshot(self.snapshot, self.problems)
         return self._settings
 
-    def decide_formulas(self, name: str, header: str, by_row: dict[int, str]) -> None:
+    def decide_formulas(self, name: str, header: str, by_row: dict[int, str | None]) -> None:
         """The formula (file spelling, no "=") each row's ``header`` cell should hold; other rows
-        of that column hold values."""
+        of that column hold values (None: the step's own value, written even over a cell that
+        looks typed over — workbook.formulas.typed_over)."""
         self.formulas.setdefault(name, {})[header] = dict(by_row)
+
+    def decide_calculated(self, name: str, header: str, formula: str | None) -> None:
+        """The table's calculated-column formula for ``header`` (None: none), which Excel copies
+        into every row typed below the table."""
+        self.calculated.setdefault(name, {})[header] = formula
 
     def new_row_labels(self, name: str, count: int) -> list[int]:
         """Index labels for rows a step adds to a working frame: the Excel rows they will take."""
@@ -98,6 +105,7 @@ class Work:
                 sc.appends = [{k: v for k, v in row.items() if not _blank(v)}
                               for row in sheet_rows(data.schema, frame[~known])]
                 appended_formulas(sc.appends, frame.index[~known], wanted)
+            sc.calculated = changed_calculated(data, self.calculated.get(name, {}))
             if not sc.is_empty:
                 out.sheets[name] = sc
         for name, rows in self.rebuilds.items():

@@ -16,6 +16,7 @@ from udfs import policy as sla_policy
 from udfs import sla
 from udfs._excel import Cells, cell_error, compute_cells, excel_calendar, excel_now
 from udfs.errors import BatchError, UdfError
+from udfs.live_settings import stage_due_cells
 from udfs.values import flatten
 
 __all__ = ["sla_due", "sla_status", "working_hours_between", "sla_due_paused", "sla_stage_due"]
@@ -161,15 +162,5 @@ def sla_stage_due(stage, start, request_type, urgency, policy, holidays=None, wo
         rules = sla_policy.rules_from_rows(policy or [])
     except UdfError as error:
         return cell_error(error)
-    stage_name = "" if stage is None else str(stage).strip()
-
-    def compute(grid: Cells):
-        c = grid.columns
-        cal = excel_calendar(holidays, workdays, hours, weekend, years)
-        # The routines' own rule (udfs.policy.stage_dues): the stricter of type and urgency wins;
-        # a ticket with no rule at this stage gets a blank.
-        chosen = sla_policy.stage_dues(rules, stage_name, list(c["start"]), list(c["request_type"]),
-                                       list(c["urgency"]), cal)
-        return chosen.due, chosen.errors
-
-    return compute_cells({"start": start, "request_type": request_type, "urgency": urgency}, compute)
+    return stage_due_cells(stage, rules, lambda: excel_calendar(holidays, workdays, hours, weekend, years),
+                           start, request_type, urgency)

@@ -29,6 +29,8 @@ class SheetChanges:
     rebuild: list[dict[str, object]] | None = None  # output sheets: the whole body, rewritten
     looks: dict[tuple[int, str], Look] = field(default_factory=dict)  # rebuild (row i, header) → look
     heights: dict[int, float] = field(default_factory=dict)  # rebuild row i → height in points
+    # The table's calculated-column formulas to set (text, no "=") or remove (None), by header.
+    calculated: dict[str, str | None] = field(default_factory=dict)
 
     @property
     def cell_count(self) -> int:
@@ -36,7 +38,7 @@ class SheetChanges:
 
     @property
     def is_empty(self) -> bool:
-        return not self.cells and not self.appends and self.rebuild is None
+        return not self.cells and not self.appends and self.rebuild is None and not self.calculated
 
 
 @dataclass

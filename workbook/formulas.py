@@ -189,7 +189,8 @@ def apply_formulas(sc, data, frame, wanted: dict[str, dict[int, str]]) -> None:
             continue
         current = data.program_formulas.get(header, {})
         staff = data.formulas.get(header, frozenset())
-        typed = typed_over(data, header)
+        # Rows the step decided to hold a value (want[row] is None) are the program's to write.
+        typed = typed_over(data, header) - {r for r, text in want.items() if text is None}
         cells = {r: v for r, v in sc.cells.get(header, {}).items() if r not in typed}
         for row in sorted(set(want) | set(current)):
             if row not in frame.index or row in typed or not _may_write(data, header, row):
@@ -201,12 +202,28 @@ def apply_formulas(sc, data, frame, wanted: dict[str, dict[int, str]]) -> None:
             if text is not None:
                 if row in cells or canonical(current.get(row, "")) != canonical(text):
                     cells[row] = Formula(text, value)
-            elif row in current:
+            elif row in current:  # a program formula the step no longer wants: back to a value
                 cells[row] = value
         if cells:
             sc.cells[header] = cells
         else:
             sc.cells.pop(header, None)
+
+
+def changed_calculated(data, wanted: dict[str, str | None]) -> dict[str, str | None]:
+    """The calculated-column formulas of ``wanted`` that the sheet's table does not hold yet."""
+    layout = data.table
+    if layout is None:
+        return {}
+    out = {}
+    for header, text in wanted.items():
+        j = data.columns.get(header)
+        if j is None:
+            continue
+        current = layout.calculated.get(j)
+        if (text is None) != (current is None) or (text is not None and canonical(text) != canonical(current)):
+            out[header] = text
+    return out
 
 
 def appended_formulas(appends: list[dict], labels, wanted: dict[str, dict[int, str]]) -> None:
@@ -224,5 +241,5 @@ def this_row(table: str, header: str) -> str:
     return f"{table}[[#This Row],[{escaped}]]"
 
 
-__all__ = ["FORMULA_COLUMNS", "Formula", "appended_formulas", "apply_formulas", "canonical", "formula_grid", "formula_texts",
+__all__ = ["FORMULA_COLUMNS", "Formula", "appended_formulas", "apply_formulas", "canonical", "changed_calculated", "formula_grid", "formula_texts",
            "is_program_formula", "read_live_formulas", "split_program_formulas", "this_row", "typed_over"]

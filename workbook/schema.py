@@ -336,6 +336,11 @@ PAUSES = Sheet(
 # ============================================================================================
 # 2.2 Settings
 # ============================================================================================
+# 系统参数 时限计算方式: the intake's 时限 columns as values the routines write (数值, default) or
+# as SLA_DEADLINE formulas (公式) over the 时限参数 cell's SLA_SETTINGS token.
+DEADLINE_MODE, DEADLINE_SETTINGS = "时限计算方式", "时限参数"
+DEADLINE_VALUES, DEADLINE_FORMULAS = "数值", "公式"
+DEADLINE_MODES = (DEADLINE_VALUES, DEADLINE_FORMULAS)
 # Parameters the routines read by name. Order matters only for the named cells below.
 PARAMS_ROWS: tuple[tuple, ...] = (
     ("工作时间", "09:00-18:00", "每日工作时段，如 09:00-18:00 或 09:00-12:00,13:00-18:00"),
@@ -358,6 +363,9 @@ PARAMS_ROWS: tuple[tuple, ...] = (
     ("时区", "Asia/Shanghai", "团队所在时区（IANA 名称，如 Asia/Shanghai）：未指定 --now 时按此时区读取当前时间，"
      "服务器时钟为 UTC 也不影响"),
     ("工作簿版本", 1, "工作簿格式的版本号（总部汇总据此识别旧版或新版工作簿），请勿修改"),
+    (DEADLINE_MODE, DEADLINE_VALUES, "数值：时限列由派单/全部刷新写成数值（默认，所有软件显示相同）；"
+     "公式：登记表的时限列为 SLA_DEADLINE 公式，在装有加载项的 Windows Excel 中新登记的工单立即显示时限"),
+    (DEADLINE_SETTINGS, None, "时限计算方式为「公式」时由程序填写（SLA_SETTINGS 公式：时限标准与工作日历）；请勿修改"),
 )
 # The workbook format this code writes and reads; bump it when a sheet or header changes meaning.
 # Kept in PARAMS_ROWS above (工作簿版本) so every new workbook carries it. Output sheets (超时预警,
@@ -375,7 +383,7 @@ PARAMS = Sheet(
     columns=_cols(
         Column("参数", TEXT, required=True, width=22),
         # 节假日数据年份 is also written by `aftersales calendar import/update` (adding the year).
-        Column("值", ANY, width=26, owner=ROW, owner_when=("参数", "节假日数据年份")),
+        Column("值", ANY, width=26, owner=ROW, owner_when=("参数", ("节假日数据年份", DEADLINE_SETTINGS))),
         Column("说明", LONGTEXT, width=60),
     ),
     rows=PARAMS_ROWS,

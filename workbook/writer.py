@@ -16,7 +16,8 @@ from workbook.store import replace_file
 from workbook.styles import Look, StyleBook
 from workbook.xlsxpatch import (
     NS_R, CellWriter, Package, SheetPatch, add_sheet_entries, new_sheet_xml, next_sheet_part,
-    patch_sheet_stream, patch_sheet_xml, rewrite_zip, set_table_rows, table_last_row, without_calc_chain,
+    patch_sheet_stream, patch_sheet_xml, rewrite_zip, set_calculated_columns, set_table_rows, table_last_row,
+    without_calc_chain,
 )
 
 DATETIME_LOOK = Look(numfmt="yyyy-mm-dd hh:mm")
@@ -95,6 +96,9 @@ def _build_parts(pkg: Package, snapshot, changes: ChangeSet, notes: list[str] | 
         else:
             rows = sc.appends
         calculated = _calculated_columns(data) if sc.rebuild is None else {}
+        # Columns whose calculated formula this write sets or removes: the step gave their rows.
+        calculated = {j: f for j, f in calculated.items()
+                      if not any(data.columns.get(h) == j for h in sc.calculated)}
         for offset, values in enumerate(rows, start=1):
             cells = patch.cells.setdefault(last + offset, {})
             for header, value in values.items():
@@ -125,6 +129,9 @@ def _build_parts(pkg: Package, snapshot, changes: ChangeSet, notes: list[str] | 
                 table_xml = pkg.read(table)
                 end = new_last if sc.rebuild is not None else max(table_last_row(table_xml), new_last)
                 replaced[table] = set_table_rows(table_xml, end)
+        if layout is not None and sc.calculated:
+            table_xml = replaced.get(layout.part) or pkg.read(layout.part)
+            replaced[layout.part] = set_calculated_columns(table_xml, sc.calculated)
     ct = replaced.get("[Content_Types].xml") or pkg.read("[Content_Types].xml")
     for name, report in changes.reports.items():
         if not S.is_report_sheet(name):

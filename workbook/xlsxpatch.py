@@ -764,6 +764,27 @@ def set_table_rows(table_xml: bytes, last_row: int, totals: int = 0) -> bytes:
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
+def set_calculated_columns(table_xml: bytes, formulas: dict[str, str | None]) -> bytes:
+    """Set (text, no "=") or remove (None) the calculated-column formula of the table's columns
+    named in ``formulas``: Excel fills a calculated column into every row typed below the table."""
+    root = etree.fromstring(table_xml)
+    for column in root.iter(f"{{{NS_MAIN}}}tableColumn"):
+        name = column.get("name")
+        if name not in formulas:
+            continue
+        found = column.find(f"{{{NS_MAIN}}}calculatedColumnFormula")
+        text = formulas[name]
+        if text is None:
+            if found is not None:
+                column.remove(found)
+            continue
+        if found is None:
+            found = etree.Element(f"{{{NS_MAIN}}}calculatedColumnFormula")
+            column.insert(0, found)  # CT_TableColumn: calculatedColumnFormula comes first
+        found.text = text
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
 def table_last_row(table_xml: bytes) -> int:
     ref = etree.fromstring(table_xml).get("ref")
     return int(re.search(r"\d+$", ref).group())
