@@ -324,6 +324,25 @@ def refresh_command(book: Path, now_text: str | None, force: bool, reports) -> N
     _run(refresh_all, book, now=_parse_now(now_text), force=force, then=then)
 
 
+@main.command("values-only")
+@BOOK_ARG
+@NOW_OPTION
+@FORCE_OPTION
+def values_only_command(book: Path, now_text: str | None, force: bool) -> None:
+    """公式转数值：把程序写入的公式（执行检查表、时限列）改为计算结果，以后也只写数值。
+
+    \b
+    适用于 macOS Excel、WPS 和未装加载项的 Excel：这些软件重新计算时，程序的公式会显示 #NAME?。
+    同时把「系统参数」的公式单元格设为「不使用」、时限计算方式设为「数值」；
+    以后把时限计算方式改回「公式」再刷新，公式即恢复。
+
+    示例：aftersales values-only 售后服务.xlsx
+    """
+    from macros.refresh import values_only
+
+    _run(values_only, book, now=_parse_now(now_text), force=force)
+
+
 @main.command("staffing")
 @BOOK_ARG
 @NOW_OPTION

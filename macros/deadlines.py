@@ -164,7 +164,7 @@ def deadline_mode(work: Work) -> str:
     value = work.settings.params.get(S.DEADLINE_MODE)
     text = "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value).strip()
     if text in S.DEADLINE_MODES:
-        return text
+        return text if work.formulas_wanted() else S.DEADLINE_VALUES
     if text:
         work.problems.append(Problem(S.PARAMS.name, None, "值", value,
                                      f"「{S.DEADLINE_MODE}」只能是「数值」或「公式」— 已按「数值」计算", WARNING))

@@ -657,7 +657,7 @@ def checklist_step(work: Work) -> None:
     data = work.snapshot[CHECKLIST]
     # The formulas read 判定值, 目标值 and 状态日期; a workbook made before those columns keeps
     # plain values (it reads and refreshes as before).
-    live = all(h in data.columns for h in LIVE_COLUMNS)
+    live = all(h in data.columns for h in LIVE_COLUMNS) and work.formulas_wanted()
     typed = {h: typed_over(data, h) for h in ("检查结果", "整改状态")} if live else {}
     periods = Periods.of(work)
     measured: dict[str, Measurement] = {}
@@ -715,6 +715,9 @@ def checklist_step(work: Work) -> None:
         work.decide_formulas(CHECKLIST, "检查结果", verdict_formulas)
         work.decide_formulas(CHECKLIST, "整改状态", {int(row): STATUS_FORMULA for row in checks.index
                                                  if int(row) not in typed["整改状态"]})
+    else:  # formulas not wanted (公式单元格 不使用, macOS): any program formula becomes its value
+        work.decide_formulas(CHECKLIST, "检查结果", {})
+        work.decide_formulas(CHECKLIST, "整改状态", {})
     work.problems += unassigned_failures(checks)
     line = _checklist_line(verdicts, states)
     if by_hand:

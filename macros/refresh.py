@@ -7,6 +7,7 @@ and is the one implementation behind its ribbon button, its CLI command and its 
 from __future__ import annotations
 
 import datetime as dt
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -64,7 +65,7 @@ def run_steps(source, steps: Iterable[Step], *, now: dt.datetime | None = None, 
     say("读取工作簿 …")
     with open_workbook(source, force=force, read_only=not write) as session:
         timings["读取"] = time.perf_counter() - clock
-        work = Work(session.snapshot, given, progress=say)
+        work = Work(session.snapshot, given, progress=say, udfs=excel_has_udfs(session))
         if given is None:
             from macros.settings import team_now
 
@@ -93,6 +94,12 @@ def run_steps(source, steps: Iterable[Step], *, now: dt.datetime | None = None, 
         then(work, result)
         timings["报告"] = time.perf_counter() - clock
     return result
+
+
+def excel_has_udfs(session) -> bool:
+    """A file: whoever opens it may have the add-in (formulas carry their values). A live book:
+    Excel on macOS has no xlwings UDFs, so its ribbon runs turn program formulas into values."""
+    return session.is_file or sys.platform != "darwin"
 
 
 def _calendar_reminder(work: Work, source) -> str | None:
@@ -177,3 +184,13 @@ def refresh_all(source, *, now=None, force=False, progress=None, then=None) -> R
     steps += _project_steps()
     steps += [_kpi_step(), _summary_step(), issues_step]
     return run_steps(source, steps, now=now, force=force, progress=progress, then=then)
+
+
+def values_only(source, *, now=None, force=False, progress=None) -> RunResult:
+    """公式转数值: every formula the program wrote becomes its value, and stays so (macOS, WPS)."""
+    from macros.deadlines import deadlines_step
+    from macros.live_cells import values_only_step
+    from macros.project import checklist_step
+
+    return run_steps(source, [values_only_step, deadlines_step, checklist_step], now=now, force=force,
+                     progress=progress)

@@ -39,6 +39,7 @@ class Work:
     formulas: dict[str, dict[str, dict[int, str | None]]] = field(default_factory=dict)
     calculated: dict[str, dict[str, str | None]] = field(default_factory=dict)  # sheet → header → formula
     memo: dict[str, object] = field(default_factory=dict)  # what one step computed for a later one
+    udfs: bool = True  # False: a live book in Excel without the add-in's UDFs (macOS): no formulas
     _settings: object = None
 
     def frame(self, name: str) -> pd.DataFrame:
@@ -64,6 +65,15 @@ class Work:
         of that column hold values (None: the step's own value, written even over a cell that
         looks typed over — workbook.formulas.typed_over)."""
         self.formulas.setdefault(name, {})[header] = dict(by_row)
+
+    def formulas_wanted(self) -> bool:
+        """Whether program formulas may be written at all: not in Excel without UDFs (macOS), not
+        when 系统参数 公式单元格 is 不使用 — unless 时限计算方式 is 公式 (choosing it brings them back)."""
+        if not self.udfs:
+            return False
+        params = self.settings.params
+        off = str(params.get(S.FORMULA_CELLS) or "").strip() == S.FORMULAS_OFF
+        return not off or str(params.get(S.DEADLINE_MODE) or "").strip() == S.DEADLINE_FORMULAS
 
     def decide_calculated(self, name: str, header: str, formula: str | None) -> None:
         """The table's calculated-column formula for ``header`` (None: none), which Excel copies

@@ -178,3 +178,53 @@ def test_a_value_typed_over_a_deadline_formula_is_kept(books):
     assert row not in _formulas(formulas, "解决时限")
     assert any(p.sheet == INTAKE and p.level == "提示" and "时限" in str(p.column) for p in result.problems)
     assert tickets.at[row, "解决时限"] != pd.Timestamp(typed)
+
+
+def test_values_only_turns_every_program_formula_into_its_value_and_keeps_it_so(books):
+    """`aftersales values-only` (macOS, WPS): no program formula is left, the values are the 数值
+    mode's, a later refresh writes no formula; choosing 公式 again brings them back."""
+    from click.testing import CliRunner
+
+    from aftersales.cli import main
+
+    formulas, values = books
+    assert _formulas(formulas, "首次响应时限")
+    outcome = CliRunner().invoke(main, ["values-only", str(formulas), "--now", "2026-11-20 16:00"])
+    assert outcome.exit_code == 0, outcome.output
+    assert "公式转数值" in outcome.output
+
+    def program_formulas(path):
+        wb = openpyxl.load_workbook(path)
+        return [(ws.title, c.coordinate) for ws in wb.worksheets for row in ws.iter_rows() for c in row
+                if c.data_type == "f" and any(f in str(c.value) for f in ("SLA_", "CHECK_", "RECTIFICATION_"))]
+
+    assert program_formulas(formulas) == []
+    snap = read_file(formulas)
+    assert snap.frame(INTAKE)[list(HEADERS)].equals(read_file(values).frame(INTAKE)[list(HEADERS)])
+    checks, plain_checks = snap.frame("执行检查表"), read_file(values).frame("执行检查表")
+    for header in ("检查结果", "整改状态"):
+        assert checks[header].tolist() == plain_checks[header].tolist()
+    params = snap.frame("系统参数").set_index("参数")["值"]
+    assert (params["公式单元格"], params["时限计算方式"]) == ("不使用", "数值")
+    refresh.refresh_all(formulas, now=NOW)
+    assert program_formulas(formulas) == []
+
+    _set_param(formulas, "时限计算方式", "公式")
+    refresh.refresh_all(formulas, now=NOW)
+    assert _formulas(formulas, "首次响应时限")
+    ws = openpyxl.load_workbook(formulas)["执行检查表"]
+    assert any("RECTIFICATION_STATUS" in str(c.value) for row in ws.iter_rows() for c in row)
+
+
+def test_a_ribbon_run_in_macos_excel_writes_values_where_formulas_were(books, monkeypatch):
+    """Excel on macOS has no UDFs: the ribbon's 全部刷新 turns the program formulas into values."""
+    import macros.refresh as routines
+
+    formulas, values = books
+    monkeypatch.setattr(routines, "excel_has_udfs", lambda session: session.is_file)
+    book = fakexw.Book(formulas, udfs=False)
+    refresh.refresh_all(book, now=NOW)
+    book.save()
+    for header in HEADERS:
+        assert not _formulas(formulas, header)
+    assert read_file(formulas).frame(INTAKE)[list(HEADERS)].equals(read_file(values).frame(INTAKE)[list(HEADERS)])

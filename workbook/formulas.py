@@ -189,8 +189,10 @@ def apply_formulas(sc, data, frame, wanted: dict[str, dict[int, str]]) -> None:
             continue
         current = data.program_formulas.get(header, {})
         staff = data.formulas.get(header, frozenset())
-        # Rows the step decided to hold a value (want[row] is None) are the program's to write.
-        typed = typed_over(data, header) - {r for r, text in want.items() if text is None}
+        # A value where the step wants its formula is staff's (steps also leave those rows out of
+        # ``want`` and keep their value; this is the last line of defence). Other rows — values
+        # the step decided (want[row] None) or ordinary cells of the column — follow the diff.
+        typed = {r for r in typed_over(data, header) if want.get(r) is not None}
         cells = {r: v for r, v in sc.cells.get(header, {}).items() if r not in typed}
         for row in sorted(set(want) | set(current)):
             if row not in frame.index or row in typed or not _may_write(data, header, row):

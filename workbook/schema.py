@@ -341,6 +341,9 @@ PAUSES = Sheet(
 DEADLINE_MODE, DEADLINE_SETTINGS = "时限计算方式", "时限参数"
 DEADLINE_VALUES, DEADLINE_FORMULAS = "数值", "公式"
 DEADLINE_MODES = (DEADLINE_VALUES, DEADLINE_FORMULAS)
+# 系统参数 公式单元格: 不使用 turns every program formula into its value (aftersales values-only sets
+# it, with 时限计算方式 数值); choosing 时限计算方式 公式 again brings the formulas back.
+FORMULA_CELLS, FORMULAS_ON, FORMULAS_OFF = "公式单元格", "使用", "不使用"
 # Parameters the routines read by name. Order matters only for the named cells below.
 PARAMS_ROWS: tuple[tuple, ...] = (
     ("工作时间", "09:00-18:00", "每日工作时段，如 09:00-18:00 或 09:00-12:00,13:00-18:00"),
@@ -366,6 +369,8 @@ PARAMS_ROWS: tuple[tuple, ...] = (
     (DEADLINE_MODE, DEADLINE_VALUES, "数值：时限列由派单/全部刷新写成数值（默认，所有软件显示相同）；"
      "公式：登记表的时限列为 SLA_DEADLINE 公式，在装有加载项的 Windows Excel 中新登记的工单立即显示时限"),
     (DEADLINE_SETTINGS, None, "时限计算方式为「公式」时由程序填写（SLA_SETTINGS 公式：时限标准与工作日历）；请勿修改"),
+    (FORMULA_CELLS, FORMULAS_ON, "使用：执行检查表的检查结果和整改状态写成公式（装有加载项的 Windows Excel 中随填写立即更新）；"
+     "不使用：一律写成数值（macOS Excel、WPS、未装加载项的 Excel 重算会显示 #NAME?，请选此项或运行 aftersales values-only）"),
 )
 # The workbook format this code writes and reads; bump it when a sheet or header changes meaning.
 # Kept in PARAMS_ROWS above (工作簿版本) so every new workbook carries it. Output sheets (超时预警,
@@ -383,7 +388,10 @@ PARAMS = Sheet(
     columns=_cols(
         Column("参数", TEXT, required=True, width=22),
         # 节假日数据年份 is also written by `aftersales calendar import/update` (adding the year).
-        Column("值", ANY, width=26, owner=ROW, owner_when=("参数", ("节假日数据年份", DEADLINE_SETTINGS))),
+        # The program writes 节假日数据年份 (calendar import), 时限参数 (its SLA_SETTINGS formula) and,
+        # only when asked (aftersales values-only), 公式单元格 and 时限计算方式.
+        Column("值", ANY, width=26, owner=ROW,
+               owner_when=("参数", ("节假日数据年份", DEADLINE_SETTINGS, FORMULA_CELLS, DEADLINE_MODE))),
         Column("说明", LONGTEXT, width=60),
     ),
     rows=PARAMS_ROWS,
