@@ -32,10 +32,11 @@ def test_escalation_goes_to_the_supervisor_else_the_manager():
     tickets = pd.DataFrame([ticket("T1", "工程师A", 3), ticket("T2", "主管乙", 2), ticket("T3", None, 1)])
     roster = {"工程师A": "主管乙", "主管乙": None}  # 主管乙 is a supervisor: no 上级主管 on the roster
     rows = escalation_rows(tickets, roster, "经理甲", NOW)
+    # All three breached less than a day ago: the queue puts the freshest first (#13 处理顺序).
     assert [(r["工单号"], r["上级主管"], r["超时(小时)"]) for r in rows] == [
-        ("T1", "主管乙", 3.0),  # most overdue first; 工程师A's 上级主管
-        ("T2", "经理甲", 2.0),  # the supervisor's own ticket: 客服经理
         ("T3", "经理甲", 1.0),  # nobody assigned yet: 客服经理
+        ("T2", "经理甲", 2.0),  # the supervisor's own ticket: 客服经理
+        ("T1", "主管乙", 3.0),  # 工程师A's 上级主管
     ]
 
 
