@@ -189,7 +189,8 @@ def _write_sheet(wb: Workbook, sheet: S.Sheet, data: list[tuple]) -> None:
         if col.kind == S.LONGTEXT:
             dim.alignment = Alignment(wrap_text=True, vertical="top")
         elif sheet.group == S.OUTPUT:  # rows grow for wrapped text: keep every value on the first line
-            dim.alignment = Alignment(vertical="top")
+            # Status words (已超时, >7 天, 达标, ✓) centred: they read as labels, apart from numbers.
+            dim.alignment = Alignment(vertical="top", horizontal="center" if col.kind == S.CHOICE else None)
         elif col.kind == S.ANY:  # 系统参数 值: numbers, dates and text one under another, all left
             dim.alignment = Alignment(horizontal="left")
         # Personal columns stay unlocked unless the team turns on protection (reliability issue).
