@@ -228,3 +228,19 @@ def test_a_ribbon_run_in_macos_excel_writes_values_where_formulas_were(books, mo
     for header in HEADERS:
         assert not _formulas(formulas, header)
     assert read_file(formulas).frame(INTAKE)[list(HEADERS)].equals(read_file(values).frame(INTAKE)[list(HEADERS)])
+
+
+def test_the_add_in_wraps_the_live_functions_and_hands_over_the_ranges_unread():
+    """check-addin's udf_wrappers check compares the built add-in with these wrappers; the
+    per-row function must receive the policy and calendar as Range objects (xlwings' "range"
+    converter), or every row would move them through COM."""
+    from addin import udf_wrappers
+    from tests.fakexw import udf_arguments
+    from udfs.excel_live import sla_deadline
+
+    source = udf_wrappers.generate(["udfs"]).source
+    assert "Function sla_deadline(stage, start, request_type, urgency, settings, Optional policy" in source
+    assert "Function sla_settings(policy" in source
+    options = dict(udf_arguments(sla_deadline))
+    assert {name for name, o in options.items() if o.get("convert") == "range"} == {
+        "policy", "holidays", "workdays", "hours", "weekend", "years"}
