@@ -244,3 +244,29 @@ def test_the_add_in_wraps_the_live_functions_and_hands_over_the_ranges_unread():
     options = dict(udf_arguments(sla_deadline))
     assert {name for name, o in options.items() if o.get("convert") == "range"} == {
         "policy", "holidays", "workdays", "hours", "weekend", "years"}
+
+
+def test_an_older_workbook_can_choose_formulas_by_adding_the_row(tmp_path):
+    """A workbook made before 时限计算方式 existed (tests/data/previous_version_demo.xlsx): the team
+    adds the row 时限计算方式 = 公式 to 系统参数; the refresh adds 时限参数 and writes the formulas."""
+    from pathlib import Path
+
+    path = tmp_path / "old.xlsx"
+    shutil.copy(Path(__file__).parent / "data" / "previous_version_demo.xlsx", path)
+    values = tmp_path / "old-values.xlsx"
+    shutil.copy(path, values)
+    refresh.refresh_all(values, now=NOW)
+    assert "时限计算方式" not in set(read_file(path).frame("系统参数")["参数"])
+    book = fakexw.Book(path)
+    book.calculation().type_row("参数表", {"参数": "时限计算方式", "值": "公式"})
+    book.save()
+
+    result = refresh.refresh_all(path, now=NOW)
+
+    assert not result.errors, result.errors
+    params = read_file(path).frame("系统参数").set_index("参数")["值"]
+    assert str(params["时限参数"]).startswith("时限参数 ")
+    assert _formulas(path, "首次响应时限")
+    got, expected = read_file(path).frame(INTAKE), read_file(values).frame(INTAKE)
+    for header in HEADERS:
+        assert got[header].equals(expected[header]), header
