@@ -128,6 +128,12 @@ def sheet_xml(name: str, styles: StyleBook, extra_headers: tuple[str, ...] = ())
     return xml, table
 
 
+def table_identity(xml: bytes) -> tuple[int, str | None]:
+    """(id, name) of an existing table definition: kept, so formulas naming the table still work."""
+    root = etree.fromstring(xml)
+    return int(root.get("id")), root.get("name")
+
+
 def table_xml(fresh: bytes, *, table_id: int, name: str | None = None) -> bytes:
     """The fresh table definition under the id (and name) the workbook already uses for it."""
     root = etree.fromstring(fresh)
@@ -173,8 +179,3 @@ def hide_columns(xml: bytes, columns: set[int]) -> bytes:
 
     head_end = xml.find(b"<sheetData")
     return re.sub(rb"<col\b([^>]*)/?>", hide, xml[:head_end]) + xml[head_end:]
-
-
-def needs_relayout(data) -> bool:
-    """Whether a sheet read from the workbook has an earlier layout than this version's."""
-    return bool(getattr(data, "relayout", False))

@@ -338,8 +338,8 @@ def _relayout_sheet(pkg, name, data, sc, writer, styles, replaced, removed_parts
         fresh = relayout.hide_columns(fresh, {j for j, h in enumerate(headers) if old_index.get(h) in hidden})
     tables = pkg.tables_of(entry.part)
     if tables:
-        old = etree_root(pkg.read(tables[0]))
-        table = relayout.table_xml(fresh_table, table_id=int(old.get("id")), name=old.get("name"))
+        old = relayout.table_identity(pkg.read(tables[0]))
+        table = relayout.table_xml(fresh_table, table_id=old[0], name=old[1])
     xml, rels, dropped, lines = relink_sheet_objects(pkg, entry.part, fresh)
     patch, new_last = _rebuild_patch(sc, headers, styles)
     replaced[entry.part] = patch_sheet_xml(xml, patch, writer)
@@ -365,12 +365,6 @@ def _rebuild_patch(sc, headers: list[str], styles) -> tuple[SheetPatch, int]:
     for i, height in sc.heights.items():
         patch.heights[2 + i] = height
     return patch, 1 + len(sc.rebuild)
-
-
-def etree_root(xml: bytes):
-    from lxml import etree
-
-    return etree.fromstring(xml)
 
 
 def _add_missing_output_sheet(pkg, snapshot, name, sc, writer, styles, replaced, added):
