@@ -31,8 +31,13 @@ def todo_rows(tickets: pd.DataFrame, now, *, roster_order: list[str] = (),
     live = tickets[open_mask(tickets)]
     stages = open_stages(live).sort_values(["行", "截止时间", "阶段序"]).drop_duplicates("行").set_index("行")
     items = []
-    for label, ticket in live.iterrows():
-        nxt = stages.loc[label] if label in stages.index else None
+    # Plain tuples and a dict, not iterrows/.loc per ticket (seconds at 100,000 tickets).
+    next_stage = {label: dict(zip(("环节", "截止时间", "状态"), values)) for label, values in
+                  zip(stages.index, stages[["环节", "截止时间", "状态"]].itertuples(index=False, name=None))}
+    fields = ["处理人", "服务工单号", "客户名称/姓名", "联系方式", "需求类型", "紧急程度", "当前状态", "问题描述", "受理时间"]
+    for label, values in zip(live.index, live[fields].itertuples(index=False, name=None)):
+        ticket = dict(zip(fields, values))
+        nxt = next_stage.get(label)
         due = nxt["截止时间"] if nxt is not None else None
         items.append({
             "处理人": ticket["处理人"] or UNASSIGNED, "工单号": ticket["服务工单号"],
