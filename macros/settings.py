@@ -139,7 +139,8 @@ class Settings:
         return self.number("CSAT达标分数", 8.0)
 
     def sla_rule(self, stage: str, request_type: str | None, urgency: str | None) -> SlaRule | None:
-        """The rule for a ticket: its type's row wins (投诉类), then its urgency's, then 全部."""
+        """The first applicable rule (type's row, else urgency's, else 全部) — for a stage whose start alone
+        decides (新购客户's callback); ticket deadlines take the stricter of two (udfs.policy.stage_dues)."""
         return find_rule(self.sla, stage, request_type, urgency)
 
     # ---- building ------------------------------------------------------------------------
