@@ -352,3 +352,22 @@ def test_callback_status_is_not_applicable_for_types_that_need_no_callback(tmp_p
     t = read_file(book).frame(INTAKE)
     assert t["回访状态"].tolist()[0] == "不适用"
     assert t["回访状态"].tolist()[1] != "不适用" and pd.notna(t["回访时限"].tolist()[1])
+
+
+def test_the_runs_overdue_line_counts_tickets_as_the_kpi_does_and_says_how_many_are_open(tmp_path):
+    # Friday 20 Nov 16:00 (一般: first response 24 h, resolution 3 工作日). A: answered and fixed
+    # in time, the customer never confirmed — a 客户确认 miss, not an overdue ticket. B: received
+    # Friday 13th, answered in time, still open past its Wednesday 18th 18:00 deadline. C: answered
+    # after 26 h (2 h late), finished. Hand count: B and C overdue, B still open.
+    book = make_book(tmp_path / "b.xlsx", {INTAKE: [
+        ticket(受理时间=D(2026, 11, 16, 9), 登记时间=D(2026, 11, 16, 9, 5), 紧急程度="一般", 处理人="工程师B",
+               分配时间=D(2026, 11, 16, 9, 20), 首次响应时间=D(2026, 11, 16, 10), 完成时间=D(2026, 11, 17, 10),
+               当前状态="已完成"),
+        ticket(受理时间=D(2026, 11, 13, 9), 登记时间=D(2026, 11, 13, 9, 5), 紧急程度="一般", 处理人="工程师B",
+               分配时间=D(2026, 11, 13, 9, 20), 首次响应时间=D(2026, 11, 13, 10), 当前状态="处理中"),
+        ticket(受理时间=D(2026, 11, 16, 9), 登记时间=D(2026, 11, 16, 9, 5), 紧急程度="一般", 处理人="工程师B",
+               分配时间=D(2026, 11, 16, 9, 20), 首次响应时间=D(2026, 11, 17, 11), 完成时间=D(2026, 11, 17, 16),
+               当前状态="已完成"),
+    ]})
+    result = refresh.escalate(book, now=D(2026, 11, 20, 16, 0))
+    assert "状态：首次响应或解决超时的工单 2 张（含已完成），其中未完成 1 张 — 待处理的见「超时预警」（截至 2026-11-20 16:00）" in result.lines
