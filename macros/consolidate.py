@@ -424,7 +424,8 @@ def consolidate(sources: Iterable[str | Path], *, out: str | Path | None = None,
         base = out_path.parent if out_path else first_excluded or (sources[0] if sources and sources[0].is_dir() else Path("."))
         cache_dir = base / DEFAULT_CACHE
     cache_dir = Path(cache_dir)
-    cache_dir.mkdir(parents=True, exist_ok=True)
+    if found.workbooks:  # nothing to cache: leave no empty folder behind a run that finds no workbook
+        cache_dir.mkdir(parents=True, exist_ok=True)
     say(f"读取 {len(found.workbooks)} 个工作簿 …")
     results = _pool_map(found.workbooks, now, str(cache_dir), jobs, scheduler)
     timings["读取"] = time.perf_counter() - clock
