@@ -286,6 +286,7 @@ def relink_sheet_objects(pkg: Package, part: str, xml: bytes):
             extra.append(f'<{tag} r:id="{ids[0]}"/>')  # the schema allows one of each
     if extra:
         xml = xml.replace(b"</worksheet>", "".join(extra).encode() + b"</worksheet>")
+    if any(elements.get(tag) for _kind, tag in _KEPT_OBJECTS if tag != "tableParts"):  # not the sheet's own table
         lines.append("原表中的图表、图片或批注已保留（位置不变，请核对是否仍与新内容对应）")
     dump = etree.tostring(rels, xml_declaration=True, encoding="UTF-8", standalone=True)
     return xml, dump, dropped_parts, lines
