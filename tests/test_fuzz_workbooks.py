@@ -561,6 +561,32 @@ def formula_cells(path: Path) -> set[tuple[str, str]]:
     return out
 
 
+def program_formula_cells(path: Path) -> set[tuple[str, str]]:
+    """(sheet, ref) of the cells where the program writes its own UDF formulas (SPEC §13): the
+    columns workbook.formulas.FORMULA_COLUMNS declares (headers in row 1), holding a call to one
+    of the program's UDFs. Any other formula that appears is text that became a formula."""
+    import openpyxl
+    from openpyxl.utils import get_column_letter
+
+    from workbook.formulas import FORMULA_COLUMNS, formula_texts, is_program_formula
+
+    book = openpyxl.load_workbook(path, read_only=True)
+    out = set()
+    try:
+        with zipfile.ZipFile(path) as z:
+            for name, part in sheet_parts(path).items():
+                if name not in FORMULA_COLUMNS or name not in book.sheetnames:
+                    continue
+                first = next(book[name].iter_rows(min_row=1, max_row=1, values_only=True), ())
+                wanted = {get_column_letter(i + 1) for i, text in enumerate(first) if text in FORMULA_COLUMNS[name]}
+                for letters, row, text in formula_texts(z.read(part), {}):
+                    if letters.decode() in wanted and is_program_formula(text):
+                        out.add((name, f"{letters.decode()}{row}"))
+    finally:
+        book.close()
+    return out
+
+
 def corruption(path: Path, formulas_before: set[tuple[str, str]]) -> list[str]:
     """What is wrong with the file as a workbook (an empty list when it is sound)."""
     from lxml import etree
@@ -584,7 +610,7 @@ def corruption(path: Path, formulas_before: set[tuple[str, str]]) -> list[str]:
                             found.append(f"{info.filename}: a text of {len(text)} characters (Excel's limit is "
                                          f"{EXCEL_CELL_LIMIT})")
         grids_of(path)
-        new = formula_cells(path) - formulas_before
+        new = formula_cells(path) - formulas_before - program_formula_cells(path)
         if new:
             found.append(f"formulas written where the input had none: {sorted(new)[:5]}")
         return found
