@@ -186,8 +186,14 @@ def _number(value) -> float | None:
 
 
 def _mean(values: pd.Series) -> float | None:
+    """The mean, summed exactly (math.fsum): the same rows give the same figure in any order, so
+    a store's rows pooled at HQ give exactly the single workbook's KPI (no last-digit drift)."""
     values = values.dropna()
-    return float(values.mean()) if len(values) else None
+    return _fsum(values) / len(values) if len(values) else None
+
+
+def _fsum(values: pd.Series) -> float:
+    return math.fsum(values.dropna().to_numpy(dtype=float))
 
 
 def _median(values: pd.Series) -> float | None:
@@ -413,7 +419,7 @@ def staff_figures(tickets: pd.DataFrame, resolution_hours: pd.Series, resolution
     per = pd.DataFrame({
         "tickets": grouped.size(),
         "completed": grouped["completed"].sum(),
-        "hours": grouped["hours"].mean(),
+        "hours": grouped["hours"].agg(_mean),
         "met": grouped["met"].sum(),
         "counted": grouped["counted"].sum(),
     })
@@ -516,9 +522,9 @@ def compute_kpis(frames: Mapping[str, pd.DataFrame], start: dt.date, end: dt.dat
     customers = len(set(customer_key(tickets["联系方式"], tickets["客户名称/姓名"]).dropna()))
 
     period_service = service[lookup.positions(service["工单号"]) >= 0]
-    travel = float(period_service["差旅费"].sum())
-    parts = float(period_service["配件/维修费"].sum())
-    compensation = float(period_service["赔偿金额"].sum())
+    travel = _fsum(period_service["差旅费"])
+    parts = _fsum(period_service["配件/维修费"])
+    compensation = _fsum(period_service["赔偿金额"])
     cost_total = travel + parts + compensation
     cost_recorded = bool(period_service[["差旅费", "配件/维修费", "赔偿金额"]].notna().any(axis=None))
 

@@ -519,3 +519,26 @@ def test_a_rate_target_typed_90_without_a_percent_unit_is_read_as_90_percent_and
     assert (row["目标值"], row["是否达标"]) == (pytest.approx(0.9), "达标")
     warned = [p for p in result.problems if p.sheet == S.KPI_TARGETS.name and p.column == "目标值"]
     assert len(warned) == 1 and "按 90% 理解" in warned[0].reason
+
+
+# ---- the same rows in another order: the same KPIs, to the last digit ------------------------------
+def test_kpis_do_not_depend_on_the_order_of_the_rows(demo_book):
+    # HQ pools the stores' rows store by store (macros.consolidate): the same tickets in another
+    # order must give exactly the single workbook's figures, or `consolidate --json` and
+    # `kpi --json` disagree in the last digit. Reversing every sheet is such a reordering.
+    from macros.deadlines import deadlines_step, statuses_step
+    from macros.kpi import work_frames
+    from macros.work import Work
+
+    work = Work(read_file(demo_book), dt.datetime(2026, 11, 20, 16, 0))
+    deadlines_step(work)
+    statuses_step(work)
+    frames = work_frames(work)
+    reversed_frames = {name: frame.iloc[::-1] for name, frame in frames.items()}
+    start, end = dt.date(2026, 9, 1), dt.date(2026, 11, 20)
+    forward = compute_kpis(frames, start, end, now=work.now)
+    backward = compute_kpis(reversed_frames, start, end, now=work.now)
+    for key in ("first_response_hours_avg", "resolution_hours_avg", "satisfaction_score", "cost_total",
+                "cost_per_ticket"):
+        assert forward[key] is not None, key
+    assert json.dumps(backward, sort_keys=True, default=str) == json.dumps(forward, sort_keys=True, default=str)
