@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 from xml.sax.saxutils import unescape
 
@@ -51,6 +52,7 @@ _THIS_ROW_LONG = re.compile(r"(?:[^\s\[\](),!'\"]+)?\[\[#This Row\],\[([^\]]+)\]
 _THIS_ROW_SHORT = re.compile(r"(?:[^\s\[\](),!'\"]+)?\[@\[?([^\]\[]+)\]?\]")
 
 
+@lru_cache(maxsize=4096)  # a column's formulas share a few texts: each is normalised once
 def canonical(text: str) -> str:
     """A formula's text in one spelling, for comparing what a file or Excel holds with what the
     program would write: no "=", this-row references as [@列] (Excel's Range.Formula gives
