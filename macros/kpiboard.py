@@ -163,7 +163,7 @@ def board(rows: Iterable[Mapping], previous: Iterable[Mapping] = (), previous_la
         heading = {h: (section if h == "类别" else None) for h in headers}
         # The previous period is said once, on the heading, not on every row (rows stay one line).
         if previous_label and any(r["上期数值"] is not None for r in sections[section]):
-            heading["统计期间"] = f"上期 {previous_label}"
+            heading["说明"] = f"上期：{previous_label}"  # 说明 is wide; 统计期间 would cut it
         out.append(heading)
         for h in headers:
             looks[(i, h)] = HEADING_LOOK

@@ -70,8 +70,8 @@ def test_the_board_groups_sections_and_keeps_triggers_out_of_the_verdict_column(
     assert by_name["NPS"]["趋势"] == "↓ 变差" and by_name["NPS"]["环比"] == "-10.9 分"
     # The previous period is named once, on the section's heading row; each KPI row has its own.
     assert by_name["工单量"]["统计期间"] == "2026-11-01 至 2026-11-20"
-    assert shown[0]["统计期间"] == "上期 2026-10-01 至 2026-10-20"
-    assert shown[7]["统计期间"] is None  # 预警: triggers have no previous period
+    assert shown[0]["说明"] == "上期：2026-10-01 至 2026-10-20"
+    assert shown[7]["说明"] is None  # 预警: triggers have no previous period
     alert = by_name["平均响应慢于行业基准"]
     assert (alert["是否达标"], alert["触发状态"], alert["上期数值"]) == (None, "触发", None)
     assert {r["是否达标"] for r in shown} <= {None, "达标", "未达标", "无数据"}
