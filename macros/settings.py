@@ -15,7 +15,7 @@ from udfs.errors import CalendarError
 from udfs.values import as_share, excel_serial_to_datetime, parse_number
 from workbook import Problem, Snapshot
 from workbook import schema as S
-from workbook.problems import ERROR, WARNING
+from workbook.problems import ERROR, NOTICE, WARNING
 
 DEFAULT_HOURS = "09:00-18:00"
 DEFAULT_WEEKEND = "0000011"
@@ -264,7 +264,12 @@ def _targets(snapshot: Snapshot, problems: list[Problem] | None = None) -> dict[
     the row's 单位 does not say % that reading is reported, never silently judged either way."""
     frame = _frame(snapshot, S.KPI_TARGETS.name)
     out = {}
-    for row, (k, v, c, u) in zip(frame.index, frame[["指标", "目标值", "比较", "单位"]].itertuples(index=False, name=None)):
+    columns = frame.reindex(columns=["指标", "目标值", "比较", "单位", "说明"])
+    for row, (k, v, c, u, note) in zip(frame.index, columns.itertuples(index=False, name=None)):
+        if k and problems is not None and note == S.FORMER_KPI_NOTES.get(k):
+            problems.append(Problem(S.KPI_TARGETS.name, int(row) if isinstance(row, (int, float)) else None, "说明", note,
+                                    f"「{k}」的说明是旧版口径，现按：{S.KPI_DEFINITIONS[k]} — 可把说明改为这句（与「KPI看板」一致）",
+                                    NOTICE))
         if not k or pd.isna(v):
             continue
         value = float(v)

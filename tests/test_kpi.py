@@ -542,3 +542,23 @@ def test_kpis_do_not_depend_on_the_order_of_the_rows(demo_book):
                 "cost_per_ticket"):
         assert forward[key] is not None, key
     assert json.dumps(backward, sort_keys=True, default=str) == json.dumps(forward, sort_keys=True, default=str)
+
+
+def test_a_workbook_made_before_the_new_definitions_is_told_which_note_is_out_of_date(tmp_path):
+    # An older version pre-filled 超时率's 说明 as "已超时工单占比" (any stage); the KPI now counts
+    # first response and resolution only. The refresh says so (提示) instead of leaving two
+    # definitions side by side; a note staff wrote themselves is theirs and is not mentioned.
+    from macros.refresh import kpi
+    from tests.bookmaker import make_book
+
+    targets = [dict(zip(S.KPI_TARGETS.headers, row)) for row in S.KPI_TARGET_ROWS]
+    for row in targets:
+        if row["指标"] == "超时率":
+            row["说明"] = "已超时工单占比"
+        if row["指标"] == "解决达标率":
+            row["说明"] = "我们自己的口径说明"
+    book = make_book(tmp_path / "book.xlsx", {S.KPI_TARGETS.name: targets})
+    result = kpi(book, now=D(2026, 11, 20, 16, 0), write=False)
+    said = [p for p in result.problems if p.sheet == S.KPI_TARGETS.name and p.column == "说明"]
+    assert [(p.value, p.level) for p in said] == [("已超时工单占比", "提示")]
+    assert S.KPI_DEFINITIONS["超时率"] in said[0].reason

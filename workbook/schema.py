@@ -603,6 +603,17 @@ def stage_rate_definition(stage: str) -> str:
 
 
 KPI_DEFINITIONS.update({f"{stage}达标率": stage_rate_definition(stage) for stage in SLA_STAGES})
+# KPI目标 说明 texts earlier versions pre-filled: a workbook made by them still shows these, and a
+# refresh says the definition has changed (macros.settings) rather than leave two versions standing.
+FORMER_KPI_NOTES: dict[str, str] = {
+    "首次响应达标率": "在首次响应时限内响应的工单占比",
+    "解决达标率": "在解决时限内完成的工单占比",
+    "一次性问题解决率": "优化方案执行检查单：优化后达到≥85%",
+    "投诉重复率": "同一客户30天内再次投诉的占比",
+    "回访完成率": "回访计划中按时完成回访的占比",
+    "超时率": "已超时工单占比",
+    "单均成本(元)": "（差旅费+配件/维修费+赔偿金额）/工单量",
+}
 
 KPI_TARGET_ROWS: tuple[tuple, ...] = (
     ("平均首次响应时长(小时)", 4, "≤", "小时", KPI_DEFINITIONS["平均首次响应时长(小时)"]),
