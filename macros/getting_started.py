@@ -36,8 +36,9 @@ def _names(names: list[str], limit: int = 5) -> str:
     return "、".join(names[:limit]) + (f" 等 {len(names)} 人" if len(names) > limit else "")
 
 
-def checklist(settings, *, tickets=None, stores=None, today: dt.date) -> list[Item]:
-    """The 开始使用 items as of now: ``settings`` (macros.settings.Settings), the intake frame, the stores frame."""
+def checklist(settings, *, tickets=None, stores=None, today: dt.date, years=None) -> list[Item]:
+    """The 开始使用 items as of now: ``settings`` (macros.settings.Settings), the intake frame, the
+    stores frame, and ``years`` 节假日数据年份 lists in this run (default: as read)."""
     staff = settings.staff
     on_duty = [m for m in staff if m.on_duty]
     needed = list(dict.fromkeys(rule.role for rule in settings.dispatch_rules))
@@ -74,7 +75,7 @@ def checklist(settings, *, tickets=None, stores=None, today: dt.date) -> list[It
     items.append(Item("填写产品目录", "产品目录", "每个型号一行，含保修期(月)；派单据此判断在保/过保",
                       DONE if models else OPEN, f"{models} 个型号"))
 
-    years = settings.calendar.covered_years or frozenset()
+    years = years if years is not None else (settings.calendar.covered_years or frozenset())
     listed = "、".join(str(y) for y in sorted(years)) or "无"
     if today.year not in years:
         calendar_now, calendar_state = f"已核对：{listed}；缺少今年（{today.year}）— 时限无法计算", OPEN
@@ -110,7 +111,11 @@ def getting_started_step(work: Work) -> None:
     """Rebuild 开始使用 with each item's ✓/✗; say how many are open and point there."""
     stores = work.view(S.STORES.name) if S.STORES.name in work.snapshot else None
     tickets = work.view(S.INTAKE.name) if S.INTAKE.name in work.snapshot else None
-    items = checklist(work.settings, tickets=tickets, stores=stores, today=work.now.date())
+    from macros.calendar_year import covered_years
+
+    # The years as this run leaves them (导入放假通知 adds one): a second identical run writes nothing.
+    items = checklist(work.settings, tickets=tickets, stores=stores, today=work.now.date(),
+                      years=covered_years(work))
     work.rebuild(SHEET, [item.row(i) for i, item in enumerate(items, start=1)])
     todo = open_items(items)
     if todo:
