@@ -301,9 +301,9 @@ def _column(work: Work, tickets: pd.DataFrame, header: str, start: pd.Series, co
 
 def _paused_hours(work: Work, tickets: pd.DataFrame, owners, begins, ends) -> pd.Series:
     """Working hours each ticket spent paused between 受理时间 and 完成时间 (or now)."""
-    out = pd.Series(np.nan, index=tickets.index)
+    values = np.full(len(tickets), np.nan)  # filled by position, one Series at the end
     if not len(owners):
-        return out
+        return pd.Series(values, index=tickets.index)
     by_ticket: dict[int, list] = defaultdict(list)
     for owner, begin, end in zip(owners, begins, ends):
         by_ticket[int(owner)].append((begin, end))
@@ -321,12 +321,12 @@ def _paused_hours(work: Work, tickets: pd.DataFrame, owners, begins, ends) -> pd
                     end = min(end, stop)
                 if end > begin:
                     hours += sla.working_hours_between(begin, end, cal) or 0.0
-            out.iloc[position] = round(hours, 2)
+            values[position] = round(hours, 2)
         except (sla.SlaError, CalendarError) as error:  # e.g. a pause in a year without holiday data
             row = int(tickets.index[position])
             work.problems.append(Problem(S.PAUSES.name, None, "暂停开始", tickets["服务工单号"].iloc[position],
                                          f"工单第{row}行的暂停记录无法计算：{error}", ERROR))
-    return out
+    return pd.Series(values, index=tickets.index)
 
 
 def _py(value):
