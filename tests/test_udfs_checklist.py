@@ -9,7 +9,7 @@ from datetime import date, datetime
 import pytest
 
 import udfs
-from udfs import checklist
+from udfs import checklist, excel_checklist
 from workbook import schema as S
 
 D = date
@@ -138,7 +138,7 @@ def test_rectification_status(result, deadline, measure, done, verification, exp
 
 
 def test_rectification_status_reads_the_clock_only_when_today_is_omitted(monkeypatch):
-    monkeypatch.setattr(checklist, "excel_now", lambda: T(2026, 12, 1, 9, 0))
+    monkeypatch.setattr(excel_checklist, "excel_now", lambda: T(2026, 12, 1, 9, 0))
     assert udfs.rectification_status("不合格", D(2026, 11, 30), MEASURE, None, None) == "已逾期"
 
 
@@ -340,7 +340,7 @@ def test_an_unexpected_failure_is_a_message_not_a_traceback(monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(checklist, "threshold_verdict", broken)
+    monkeypatch.setattr(excel_checklist, "threshold_verdict", broken)  # the face's own reference
     assert udfs.check_threshold(column(0.9, 0.8), 0.85) == [
         ["#错误: 计算失败（RuntimeError: boom）— 请把本单元格的输入发给维护人员"]] * 2
 

@@ -17,7 +17,7 @@ import importlib.util
 
 FACES = (
     "excel_sla",
-    "checklist",  # execution checklist and project sheets (its __all__ lists only its Excel face)
+    "excel_checklist",  # execution checklist and project sheets (udfs.checklist holds the rules)
     "staffing",  # 人员配置测算 (its __all__ lists only its Excel face)
     "excel_live",  # the 时限 columns as formulas (系统参数 时限计算方式 = 公式)
 )
