@@ -119,7 +119,7 @@ def test_the_pure_core_loads_no_excel_plotting_or_xlsx_library():
 def test_a_routine_loads_no_excel_or_plotting_library():
     # `from udfs import sla` (as macros.deadlines writes it) once pulled in the xlwings faces and
     # with them matplotlib: about 0.5 s of every headless run's start-up.
-    loaded = loaded_after("import macros.refresh, macros.deadlines, macros.callbacks, macros.escalate")
+    loaded = loaded_after("import macros.refresh, macros.deadlines, macros.callbacks, macros.escalate, macros.project")
     assert not loaded & {"xlwings", "matplotlib"}
 
 
