@@ -241,7 +241,7 @@ def dispatch_step(work: Work) -> None:
     assigned = apply_assignments(tickets, plan.assignments, work.now)
     todo = plan.considered
     missing_roles = plan.missing_roles
-    assigned_state_step(tickets)
+    move_assigned_to_awaiting_response(tickets)
     line = f"派单：分配 {assigned} 张工单" + (f"，{len(todo) - assigned} 张未能分配（见「数据问题」）"
                                            if len(todo) > assigned else "")
     if missing_roles:
@@ -254,7 +254,7 @@ UNASSIGNED = S.INTAKE.column("当前状态").placeholder  # 待分配: the state
 AWAITING_RESPONSE = "待响应"
 
 
-def assigned_state_step(tickets: pd.DataFrame) -> int:
+def move_assigned_to_awaiting_response(tickets: pd.DataFrame) -> int:
     """Tickets with a 处理人 are past 待分配: blank or 待分配 becomes 待响应 while they are open.
 
     Covers the tickets this run assigned and those staff assigned by hand. A ticket already
