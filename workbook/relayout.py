@@ -8,8 +8,12 @@ colours — taken from the builder, so there is one home for how a sheet looks) 
 table keeps its name and id with the new columns. What people own is kept: their staff columns
 (处理意见) and columns they added beside the table are carried with their rows
 (``workbook.carry``) into the new layout — the added ones after the schema's columns — and the
-charts, pictures and comments on the sheet stay linked. A sheet missing altogether (new in this
-version, or deleted) is added the same way, in its place among the tabs.
+charts, pictures and comments on the sheet stay linked. What the team set on the sheet stays:
+its protection, the selected tab, and the columns ``aftersales protect`` hid (matched by header).
+A sheet missing altogether (new in this version, or deleted) is added the same way, in its place
+among the tabs, protected like its siblings when they are. In live Excel (``workbook.live``) the
+header row, rows, table size, widths and number formats are renewed; colours and guards stay as
+they were (xlwings cannot set them on every platform).
 """
 
 from __future__ import annotations
