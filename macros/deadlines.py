@@ -362,10 +362,11 @@ def statuses_step(work: Work) -> None:
 
 def overdue_line(tickets: pd.DataFrame, events, now) -> str:
     """The run's line on overdue tickets, by the one definition 超时率 uses (macros.kpi.overdue_flags:
-    first response or resolution late or past due) — all tickets, and of them the open ones."""
+    first response or resolution late or past due) — the open ones first (what needs action now),
+    then all of them."""
     from macros.kpi import OVERDUE_STAGES, overdue_flags
 
     _assessed, overdue = overdue_flags(tickets, {name: events[name] for name in OVERDUE_STAGES}, now)
     still_open = overdue & S.open_tickets(tickets).to_numpy()
-    return (f"状态：首次响应或解决超时的工单 {int(overdue.sum())} 张（含已完成），其中未完成 {int(still_open.sum())} 张"
-            f" — 待处理的见「超时预警」（截至 {now:%Y-%m-%d %H:%M}）")
+    return (f"状态：首次响应或解决超时、仍未完成的工单 {int(still_open.sum())} 张 — 见「超时预警」；"
+            f"累计超时（含已完成）{int(overdue.sum())} 张（截至 {now:%Y-%m-%d %H:%M}）")

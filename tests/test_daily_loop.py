@@ -370,4 +370,4 @@ def test_the_runs_overdue_line_counts_tickets_as_the_kpi_does_and_says_how_many_
                当前状态="已完成"),
     ]})
     result = refresh.escalate(book, now=D(2026, 11, 20, 16, 0))
-    assert "状态：首次响应或解决超时的工单 2 张（含已完成），其中未完成 1 张 — 待处理的见「超时预警」（截至 2026-11-20 16:00）" in result.lines
+    assert "状态：首次响应或解决超时、仍未完成的工单 1 张 — 见「超时预警」；累计超时（含已完成）2 张（截至 2026-11-20 16:00）" in result.lines
