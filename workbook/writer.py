@@ -293,7 +293,7 @@ def relink_sheet_objects(pkg: Package, part: str, xml: bytes):
 
 
 def _resolve_target(part: str, target: str) -> str:
-    from workbook.xlsxpatch import _resolve
+    from workbook.xlsx_package import _resolve
 
     return _resolve(part, target)
 
