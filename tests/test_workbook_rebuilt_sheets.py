@@ -71,3 +71,20 @@ def test_a_link_that_cannot_be_kept_is_named_and_leaves_no_part_behind(demo_book
     with zipfile.ZipFile(demo_book) as z:
         rels = [n for n in z.namelist() if n.endswith(".rels")]
         assert not any(b"hyperlink" in z.read(n) for n in rels)
+
+
+def test_a_second_identical_refresh_writes_nothing_and_keeps_the_backups(demo_book):
+    """Tester's week (P11): an idle refresh rewrote the file for the regenerated 月报 and pushed a
+    useful backup out; now the month's report is compared with what the file holds."""
+    from macros.refresh import refresh_all
+
+    refresh_all(demo_book, now=NOW)
+    before = demo_book.read_bytes()
+    backups = sorted((demo_book.parent / "备份").iterdir())
+    again = refresh_all(demo_book, now=NOW)
+    assert not again.written and again.lines[-1] == "没有需要写入的变化"
+    assert demo_book.read_bytes() == before
+    assert sorted((demo_book.parent / "备份").iterdir()) == backups
+    # A change the report shows is still written.
+    later = refresh_all(demo_book, now=NOW.replace(hour=17))
+    assert later.written

@@ -51,6 +51,11 @@ class Session:
         self.committed = True
         changes.prune()
         check_ownership(changes, self.snapshot)
+        if self.is_file:  # a report sheet showing what the file already holds is not rewritten
+            from workbook.writer import unchanged_reports
+
+            for name in unchanged_reports(Path(self.source), changes):
+                del changes.reports[name]
         lines = changes.summary()
         if changes.is_empty:
             return CommitResult(False, [])

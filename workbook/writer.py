@@ -31,6 +31,56 @@ class WriteResult:
     notes: list[str] = field(default_factory=list)  # what the user should know about the write
 
 
+def unchanged_reports(path: Path, changes: ChangeSet) -> list[str]:
+    """Report sheets (月报_YYYY-MM …) in ``changes`` whose values the file already holds.
+
+    A refresh regenerates the month's report every run; when nothing it shows changed, writing
+    it again would rewrite the file and use up a backup slot for nothing."""
+    if not changes.reports:
+        return []
+    from python_calamine import CalamineWorkbook
+
+    same = []
+    book = CalamineWorkbook.from_path(str(path))
+    try:
+        present = set(book.sheet_names)
+        for name, report in changes.reports.items():
+            if name in present and _same_grid(book.get_sheet_by_name(name).to_python(), report.grid()):
+                same.append(name)
+    finally:
+        book.close()
+    return same
+
+
+def _same_grid(old: list[list], new: list[list]) -> bool:
+    from workbook.changes import python_value
+
+    def norm(v):
+        v = python_value(v)
+        if isinstance(v, Formula):
+            return ("formula", v.excel)
+        if isinstance(v, bool):
+            return v
+        if isinstance(v, (int, float)):
+            return round(float(v), 9)
+        if isinstance(v, dt.datetime):
+            return v.replace(microsecond=0)
+        if isinstance(v, dt.date):
+            return dt.datetime(v.year, v.month, v.day)
+        if isinstance(v, dt.time):
+            return v.replace(microsecond=0)
+        return "" if v is None else v
+
+    rows = max(len(old), len(new))
+    for i in range(rows):
+        a = old[i] if i < len(old) else []
+        b = new[i] if i < len(new) else []
+        for j in range(max(len(a), len(b))):
+            if norm(a[j] if j < len(a) else None) != norm(b[j] if j < len(b) else None):
+                return False
+    return True
+
+
 def apply_to_file(path: Path, snapshot, changes: ChangeSet, *, backups: int,
                   now: dt.datetime | None = None) -> WriteResult:
     """Write ``changes`` into ``path`` (read as ``snapshot``); nothing is written if empty."""
