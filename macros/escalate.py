@@ -6,8 +6,9 @@ completion are tracked on 回访计划 (是否逾期) instead.
 One row per ticket, on its most urgent open stage: a stage 已超时 beats one 即将超时, then the
 earlier deadline wins; the ticket's other alerting stages are named in 其他预警环节. A ticket
 paused (an open 暂停记录 row) for longer than 系统参数 暂停超期天数 is listed too — a pause stops
-the clocks, so such a ticket would otherwise never be overdue — as 暂停超期 (unless a stage is
-already 已超时), and the pause is named in the 暂停超期 column whatever the row's state.
+the clocks, so such a ticket would otherwise never be overdue — as 暂停超期 (also when a stage
+fell due before the pause: the pause is what to act on), and the pause is named in the 暂停超期
+column.
 
 The order is the order of work (处理顺序 1 first): 即将超时, soonest deadline first (still
 savable); then fresh breaches (超时 < 1 天), the freshest first; then 暂停超期, the longest paused
@@ -134,10 +135,10 @@ def escalation_rows(tickets: pd.DataFrame, supervisors: dict[str, str | None], m
     stale = stale_pauses(live, pauses, now, stale_days) if pauses is not None else {}
 
     chosen = alerts.drop_duplicates("行")
-    # A long pause is what to act on: its stage reads 即将超时 only because the clock time since
-    # 受理 includes the pause, while the pause keeps moving the deadline out.
-    chosen = chosen.assign(状态=np.where((chosen["状态"] == sla.AT_RISK) & chosen["行"].isin(list(stale)),
-                                        STALE_PAUSE, chosen["状态"]))
+    # A long pause is what to act on, whatever its stage says: 即将超时 only because the clock time
+    # since 受理 includes the pause, 已超时 for a stage that fell due before the pause — either
+    # way the ticket waits on the customer or the parts, so it goes in the 暂停超期 group.
+    chosen = chosen.assign(状态=np.where(chosen["行"].isin(list(stale)), STALE_PAUSE, chosen["状态"]))
     # Every alerting stage after each ticket's first, in the order above (plain tuples: one
     # pandas group per ticket cost seconds at 100,000 tickets).
     parts: dict = {}
