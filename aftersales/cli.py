@@ -303,7 +303,8 @@ def summary_command(book: Path, month: str | None, now_text: str | None, force: 
 @click.option("--report", "reports", type=(click.Choice(["evaluation", "monthly", "checklist"]),
                                           click.Path(dir_okay=False, path_type=Path)),
               multiple=True, metavar="KIND FILE",
-              help="刷新后同时生成报告（可多次使用）：直接用本次刷新的数据，不再重新读取工作簿。")
+              help="刷新后同时生成报告（可多次使用）：KIND 为 evaluation（评估报告）、monthly（月度报告）或 "
+                   "checklist（检查报告），FILE 为 HTML 文件；直接用本次刷新的数据，不再重新读取工作簿。")
 def refresh_command(book: Path, now_text: str | None, force: bool, reports) -> None:
     """全部刷新：一次完成派单、时限、超时预警、回访、KPI、月报和执行检查表。
 
