@@ -85,6 +85,8 @@ def test_a_note_whose_ticket_left_the_queue_is_named_in_the_output(demo_book):
     assert ticket not in set(after["工单号"])
     line = [x for x in result.lines if x.startswith(f"{ALERTS}：") and "随行移除" in x]
     assert len(line) == 1 and ticket in line[0] and "备份" in line[0]
+    # The ticket finished: the line says why it left the queue, not that its number is gone.
+    assert "已处理完或已不需预警" in line[0] and "已不在表中" not in line[0]
 
 
 def test_a_changed_layout_still_finds_the_ticket():

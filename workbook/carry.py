@@ -109,7 +109,7 @@ def carry_rows(data, rows: list[dict]) -> Carried:
                 tickets.append(t)
         names = "、".join(f"「{h}」" for h in kept)
         shown = "、".join(str(t) for t in tickets[:10]) + ("等" if len(tickets) > 10 else "")
-        lines.append(f"{sheet.name}：{len(removed_rows)} 行的{names}所属{key[0]}已不在表中（{shown}），"
+        lines.append(f"{sheet.name}：{len(removed_rows)} 行的{names}所属{key[0]}{sheet.carry_gone}（{shown}），"
                      "随行移除（上一版本在「备份」文件夹中）")
     return Carried(out, lines)
 

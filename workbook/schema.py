@@ -169,6 +169,8 @@ class Sheet:
     # has one (or lacks a column) is laid out afresh on its next rebuild (workbook/relayout.py);
     # such a column is the program's old output, not a column people added.
     former_headers: tuple[str, ...] = ()
+    # Rebuilt sheets people annotate: why a noted row's key can be gone, for the run's output.
+    carry_gone: str = "已不在表中"
     by_header: dict[str, Column] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -944,6 +946,7 @@ ESCALATION = Sheet(
     # joins their notes onto the ticket's one row.
     carry_key=("工单号",),
     former_headers=("状态",),  # one row per stage until #13: the stage's 时限状态
+    carry_gone="已处理完或已不需预警，不在本次队列中",
     description="一张工单一行（取最紧急的未完成环节）：即将超时（最先到期在前）和刚超时的排在最前，"
                 "暂停过久的单独标出",
     columns=_cols(
