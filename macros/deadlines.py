@@ -87,8 +87,10 @@ def stage_rules(work: Work, tickets: pd.DataFrame, stage: Stage) -> sla_policy.S
 
 
 def not_applicable(work: Work, tickets: pd.DataFrame, stage: str, units: np.ndarray) -> np.ndarray:
-    """Tickets for which ``stage`` does not exist: no 时限标准 rule applies to them, or (登记) the
-    program registered the ticket itself — a 二次处理 ticket is never late being registered."""
+    """Tickets for which ``stage`` does not exist: no 时限标准 rule applies to them, or (登记) no
+    登记时间 is recorded or the program registered the ticket itself. A ticket that is in the sheet
+    is registered: only a team that types 登记时间 measures its registration (schema
+    REGISTRATION_NOTE), so a blank 登记时间 is never late and a 二次处理 ticket never is."""
     out = np.asarray(units == None, dtype=bool)  # noqa: E711 - object array of units
     # A blank 需求类型 or 紧急程度 is not yet known (dispatch fills 紧急程度): when some rule of the
     # stage could apply once it is, the stage is 未开始 rather than 不适用.
@@ -99,6 +101,8 @@ def not_applicable(work: Work, tickets: pd.DataFrame, stage: str, units: np.ndar
     if scopes & set(S.REQUEST_TYPES):
         unknown |= tickets["需求类型"].isna().to_numpy()
     out &= ~unknown
+    if stage == "登记":
+        out = out | tickets["登记时间"].isna().to_numpy()
     if stage == "登记" and S.SURVEY.name in work.snapshot.sheets:
         from macros.callbacks import created_followups
 

@@ -78,7 +78,8 @@ NOT_STARTED, IN_PROGRESS, AT_RISK, OVERDUE, DONE_ON_TIME, DONE_LATE = (
 )
 STATUSES = (NOT_STARTED, IN_PROGRESS, AT_RISK, OVERDUE, DONE_ON_TIME, DONE_LATE)
 # A stage that does not exist for a ticket (no 时限标准 row for it: no callback for 咨询类; the
-# 登记 stage of a ticket the program registered itself). Written by the routines, never by status().
+# 登记 stage of a ticket without 登记时间 or one the program registered itself). Written by the
+# routines, never by status().
 NOT_APPLICABLE = "不适用"
 DEFAULT_WARNING = 0.8
 

@@ -1,0 +1,63 @@
+"""A ticket's life as the team types it: registered, answered, finished (issue 12, second pass).
+
+Each test is a situation a small team meets, what its manager expects, and why. Expected values
+are worked out by hand from the default 时限标准 (SPEC §3: 登记 10 分钟) and the calendar.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from macros import refresh
+from tests.bookmaker import make_book
+from workbook import read_file
+
+D = dt.datetime
+INTAKE = "客户服务信息登记表"
+NOW = D(2026, 11, 20, 16, 0)  # a Friday
+
+
+def ticket(**values):
+    """A ticket as the 客服专员 types it following the guide: no 登记时间."""
+    base = {"受理时间": D(2026, 11, 20, 9, 0), "客户名称/姓名": "王女士", "联系方式": "13812345678",
+            "购买产品型号": "JS-200", "需求类型": "维修类", "问题描述": "运行时有异响",
+            "所属店铺/区域": "三号店", "需求来源": "电话"}
+    return {**base, **values}
+
+
+# ---- a ticket in the sheet is registered ---------------------------------------------------------
+def test_a_ticket_typed_without_registration_time_is_not_late_being_registered(tmp_path):
+    # Monday morning the 客服专员 types three calls as the guide says (受理时间, customer, phone,
+    # model, description — no 登记时间). By the evening the supervisor expects 超时预警 and 我的待办
+    # to show what needs doing (the first responses), not "登记 已超时" on every ticket: a ticket
+    # that is in the sheet has been registered.
+    book = make_book(tmp_path / "b.xlsx", {INTAKE: [
+        ticket(),
+        ticket(**{"客户名称/姓名": "李先生"}, 联系方式="13900001111", 受理时间=D(2026, 11, 20, 9, 30)),
+        ticket(**{"客户名称/姓名": "赵女士"}, 联系方式="13700002222", 受理时间=D(2026, 11, 20, 10, 0),
+               首次响应时间=D(2026, 11, 20, 11, 0)),
+    ]})
+    result = refresh.refresh_all(book, now=NOW)
+    snap = read_file(book)
+    t = snap.frame(INTAKE)
+    assert t["登记状态"].tolist() == ["不适用"] * 3
+    assert t["登记时限"].isna().all()
+    for queue in ("超时预警", "我的待办"):
+        assert "登记" not in set(snap.frame(queue)["环节"].dropna()), queue
+    # Nobody records 登记时间: there is nothing to judge registration on — 无数据, not 0 %.
+    assert result.results["kpi"]["sla_rates"]["登记"] is None
+
+
+def test_registration_is_judged_on_the_tickets_whose_registration_time_is_typed(tmp_path):
+    # A team that measures registration types 登记时间: one ticket registered 5 minutes after the
+    # call (within the 10 minutes), one 30 minutes after (late), one typed without it. The
+    # manager expects 登记达标率 1 of 2 = 50 % — the blank one is neither met nor missed.
+    book = make_book(tmp_path / "b.xlsx", {INTAKE: [
+        ticket(登记时间=D(2026, 11, 20, 9, 5)),
+        ticket(**{"客户名称/姓名": "李先生"}, 联系方式="13900001111", 登记时间=D(2026, 11, 20, 9, 30)),
+        ticket(**{"客户名称/姓名": "赵女士"}, 联系方式="13700002222"),
+    ]})
+    result = refresh.refresh_all(book, now=NOW)
+    t = read_file(book).frame(INTAKE)
