@@ -241,7 +241,7 @@ def dispatch_step(work: Work) -> None:
     assigned = apply_assignments(tickets, plan.assignments, work.now)
     todo = plan.considered
     missing_roles = plan.missing_roles
-    move_assigned_to_awaiting_response(tickets)
+    follow_events(tickets)
     line = f"派单：分配 {assigned} 张工单" + (f"，{len(todo) - assigned} 张未能分配（见「数据问题」）"
                                            if len(todo) > assigned else "")
     if missing_roles:
@@ -251,21 +251,24 @@ def dispatch_step(work: Work) -> None:
 
 
 UNASSIGNED = S.INTAKE.column("当前状态").placeholder  # 待分配: the state before assignment
-AWAITING_RESPONSE = "待响应"
 
 
-def move_assigned_to_awaiting_response(tickets: pd.DataFrame) -> int:
-    """Tickets with a 处理人 are past 待分配: blank or 待分配 becomes 待响应 while they are open.
+def follow_events(tickets: pd.DataFrame) -> int:
+    """当前状态 the program set (blank, 待分配, 待响应 — schema AUTOMATIC_STATES) follows the events:
+    完成时间 typed → 已完成; 首次响应时间 typed → 处理中; a 处理人 and neither → 待响应.
 
-    Covers the tickets this run assigned and those staff assigned by hand. A ticket already
-    answered or finished keeps its state (the program does not guess 处理中 / 已完成).
-    Returns how many tickets moved.
+    Covers the tickets this run assigned and those staff assigned by hand. Any other state
+    (处理中, 待客户确认, 暂停, 已关闭 … typed by a person) is kept. Returns how many tickets moved.
     """
     state = tickets["当前状态"]
-    waiting = state.isna() | state.eq(UNASSIGNED)
-    moving = (waiting & tickets["处理人"].notna() & tickets["首次响应时间"].isna()
-              & tickets["完成时间"].isna()).fillna(False).astype(bool)
-    tickets.loc[moving, "当前状态"] = AWAITING_RESPONSE
+    automatic = (state.isna() | state.isin(S.AUTOMATIC_STATES)).fillna(False).astype(bool)
+    done = tickets["完成时间"].notna()
+    answered = tickets["首次响应时间"].notna()
+    wanted = pd.Series(np.select([done, answered, tickets["处理人"].notna()],
+                                 [S.DONE_STATE, S.IN_PROGRESS_STATE, S.AWAITING_STATE], default=""),
+                       index=tickets.index)
+    moving = automatic & wanted.ne("") & wanted.ne(state)
+    tickets.loc[moving, "当前状态"] = wanted[moving]
     return int(moving.sum())
 
 

@@ -516,8 +516,8 @@ def _grid_value(grid, row: int, letters: str | None):
 
 
 def _released(sheet: S.Sheet, col: S.Column, grid, header, row: int) -> bool:
-    if col.placeholder is not None and _grid_value(grid, row, _letter_of(header, col.header)) == col.placeholder:
-        return True  # 当前状态 待分配: the state before assignment, which dispatch moves on
+    if col.replaceable and _grid_value(grid, row, _letter_of(header, col.header)) in col.replaceable:
+        return True  # 当前状态 待分配/待响应: states the program sets, which it moves on with the events
     if not col.released_by:
         return False
     return _grid_value(grid, row, _letter_of(header, col.released_by)) not in (None, "")

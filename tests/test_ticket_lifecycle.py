@@ -61,3 +61,38 @@ def test_registration_is_judged_on_the_tickets_whose_registration_time_is_typed(
     ]})
     result = refresh.refresh_all(book, now=NOW)
     t = read_file(book).frame(INTAKE)
+    assert t["登记状态"].tolist() == ["按时完成", "超时完成", "不适用"]
+    assert t["登记时限"].iloc[0] == D(2026, 11, 20, 9, 10)
+    assert result.results["kpi"]["sla_rates"]["登记"] == 0.5
+
+
+# ---- 当前状态 follows what the engineers type -----------------------------------------------------
+def test_the_state_dispatch_wrote_follows_the_response_and_the_completion(tmp_path):
+    # Monday 派单 gave four tickets to engineers and wrote 待响应. During the day one engineer
+    # types his first response, another her completion; a third ticket is untouched; on the
+    # fourth the engineer typed 待客户确认 herself. At the evening refresh the supervisor filtering
+    # 当前状态 expects 处理中, 已完成, 待响应, and her 待客户确认 left alone — and the monthly report
+    # must not list the finished job as 待响应.
+    book = make_book(tmp_path / "b.xlsx", {INTAKE: [
+        ticket(), ticket(**{"客户名称/姓名": "李先生"}, 联系方式="13900001111"),
+        ticket(**{"客户名称/姓名": "赵女士"}, 联系方式="13700002222"),
+        ticket(**{"客户名称/姓名": "钱女士"}, 联系方式="13600003333"),
+    ]})
+    refresh.dispatch(book, now=D(2026, 11, 20, 9, 30))
+    t = read_file(book).frame(INTAKE)
+    assert t["当前状态"].tolist() == ["待响应"] * 4
+    import openpyxl
+
+    wb = openpyxl.load_workbook(book)
+    ws = wb[INTAKE]
+    col = {c.value: c.column for c in ws[1]}
+    ws.cell(2, col["首次响应时间"], D(2026, 11, 20, 10, 0))
+    ws.cell(3, col["首次响应时间"], D(2026, 11, 20, 10, 0))
+    ws.cell(3, col["完成时间"], D(2026, 11, 20, 14, 0))
+    ws.cell(5, col["首次响应时间"], D(2026, 11, 20, 11, 0))
+    ws.cell(5, col["当前状态"], "待客户确认")
+    wb.save(book)
+    refresh.refresh_all(book, now=NOW)
+    t = read_file(book).frame(INTAKE)
+    assert t["当前状态"].tolist() == ["处理中", "已完成", "待响应", "待客户确认"]
+

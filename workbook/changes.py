@@ -174,8 +174,8 @@ def diff(data, new: pd.DataFrame) -> SheetChanges:
             writable = ~data.nonblank[header].reindex(new.index, fill_value=False).to_numpy()
             if col.released_by:
                 writable |= data.nonblank[col.released_by].reindex(new.index, fill_value=False).to_numpy()
-            if col.placeholder is not None:
-                writable |= (old_frame[header].reindex(new.index) == col.placeholder).fillna(False).to_numpy()
+            if col.replaceable:
+                writable |= old_frame[header].reindex(new.index).isin(col.replaceable).to_numpy()
             mask &= writable & ~_missing(new[header])
         elif col.owner == S.REQUEST:
             present = data.nonblank[header].reindex(new.index, fill_value=False).to_numpy()
@@ -214,7 +214,7 @@ def check_ownership(changes: ChangeSet, snapshot) -> None:
                 released = data.nonblank.get(col.released_by) if col.released_by else None
                 taken = [r for r in rows if bool(data.nonblank[header].get(r, False))
                          and not (released is not None and bool(released.get(r, False)))
-                         and not (col.placeholder is not None and data.frame[header].get(r) == col.placeholder)]
+                         and not (col.replaceable and data.frame[header].get(r) in col.replaceable)]
                 if taken:
                     raise OwnershipViolation(f"{name}: {header!r} already filled on rows {taken[:5]}")
             if col.owner == S.REQUEST:

@@ -56,6 +56,13 @@ REQUEST_TYPES = ("维修类", "咨询类", "投诉类", "回访类")
 URGENCIES = ("紧急", "一般", "常规")
 TICKET_STATES = ("待分配", "待响应", "处理中", "待客户确认", "已完成", "已关闭", "暂停")
 OPEN_STATES = ("待分配", "待响应", "处理中", "待客户确认", "暂停")
+# 当前状态 the program sets itself follows the events staff type (macros.dispatch.follow_events):
+# from a blank, 待分配 or 待响应 (the states dispatch writes) a ticket with a 处理人 waits for its
+# response, a first response makes it 处理中 and a 完成时间 已完成. Any other state was typed by a
+# person and is kept.
+AUTOMATIC_STATES = ("待分配", "待响应")  # and blank
+AWAITING_STATE, IN_PROGRESS_STATE, DONE_STATE = "待响应", "处理中", "已完成"
+assert {*AUTOMATIC_STATES, IN_PROGRESS_STATE, DONE_STATE} <= set(TICKET_STATES) and DONE_STATE not in OPEN_STATES
 WARRANTY = ("在保", "过保")
 SERVICE_TYPES = ("维修", "安装调试", "保养", "咨询解答", "投诉处理", "配件更换", "回访")
 SERVICE_MODES = ("上门", "远程", "视频", "电话")
@@ -112,9 +119,16 @@ class Column:
     #                                 overwrite this cell on rows where staff set it
     placeholder: str | None = None  # fill columns: a typed value that means "not yet" (当前状态
     #                                 待分配) — the program may replace it as if the cell were blank
+    program_values: tuple[str, ...] = ()  # fill columns: values the program itself writes there
+    #                                 (当前状态 待响应) — it may move them on as if the cell were blank
     personal: bool = False  # personal data: masked in reports, protectable
     optional: bool = False  # a workbook made before the column existed still reads without it
     number_format: str | None = None  # Excel number format, when the kind's default does not fit
+
+    @property
+    def replaceable(self) -> tuple[str, ...]:
+        """Fill columns: the values the program may replace as if the cell were blank."""
+        return ((self.placeholder,) if self.placeholder is not None else ()) + self.program_values
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -247,7 +261,9 @@ INTAKE = Sheet(
         Column("结果反馈时间", DATETIME, width=17, note="服务完成后向客户反馈处理结果的时间"),
         Column("完成时间", DATETIME),
         Column("当前状态", CHOICE, owner=FILL, choices=TICKET_STATES, placeholder="待分配",
-               note="新工单可填「待分配」或留空；派单分配处理人后自动改为「待响应」"),
+               program_values=AUTOMATIC_STATES,
+               note="新工单可填「待分配」或留空；派单后自动为「待响应」，填了首次响应时间为「处理中」、"
+                    "完成时间为「已完成」；手工填的其他状态不会被改"),
         Column("重新分配", CHOICE, owner=REQUEST, choices=FLAG, note="选「是」后点派单，将重新分配处理人"),
         Column("关联工单号", TEXT, width=17, note="二次处理工单对应的原工单"),
         *_sla_pair("登记"),
