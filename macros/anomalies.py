@@ -21,7 +21,7 @@ from macros.work import Work
 from udfs.values import phone_key, phone_problem
 from workbook import Problem
 from workbook import schema as S
-from workbook.problems import WARNING
+from workbook.problems import ERROR, WARNING
 
 INTAKE = S.INTAKE.name
 
@@ -76,12 +76,17 @@ def anomalies_step(work: Work) -> None:
     for row in tickets.index[received > now]:
         flag(row, "受理时间", received[row], "受理时间晚于当前时间")
     checks = (("登记时间", "登记时间早于受理时间"), ("分配时间", "分配时间早于受理时间"),
-              ("首次响应时间", "首次响应时间早于受理时间"), ("完成时间", "完成时间早于受理时间"))
+              ("首次响应时间", "首次响应时间早于受理时间"))  # 完成时间: an error (schema.TIME_ORDER)
     for column, reason in checks:
         # Minutes of slack: staff round times when typing them.
         early = tickets[column] < received - pd.Timedelta(minutes=1)
         for row in tickets.index[early.fillna(False)]:
             flag(row, column, tickets.at[row, column], reason)
+    # A time the reader left out (schema.TIME_ORDER, an error on 数据问题) is said on the row too.
+    unused = {later: earlier for name, later, earlier, _reason in S.TIME_ORDER if name == INTAKE}
+    for problem in work.snapshot[INTAKE].problems:
+        if problem.column in unused and problem.level == ERROR and problem.row in notes:
+            notes[problem.row].append(f"{problem.column}早于{unused[problem.column]}（未使用，请改正）")
     for column in ("登记时间", "首次响应时间", "完成时间"):
         for row in tickets.index[(tickets[column] > now).fillna(False)]:
             flag(row, column, tickets.at[row, column], f"{column}晚于当前时间")

@@ -96,3 +96,37 @@ def test_the_state_dispatch_wrote_follows_the_response_and_the_completion(tmp_pa
     t = read_file(book).frame(INTAKE)
     assert t["当前状态"].tolist() == ["处理中", "已完成", "待响应", "待客户确认"]
 
+
+# ---- a 完成时间 before 受理时间 is a typing error, not a completion -------------------------------
+def test_a_completion_typed_before_the_call_does_not_close_the_ticket(tmp_path):
+    # 卫先生 called today at 09:40; the engineer slipped and typed 完成时间 as yesterday 16:00.
+    # Nothing was repaired yet. The manager expects an 错误 on 数据问题 saying where (row 2,
+    # 完成时间), what and how to fix it, the ticket still open on the engineer's 我的待办, no
+    # 维修回访 task for it, and the KPIs counting only the one real completion (李先生's). The
+    # typed cell stays as it is — staff fix it.
+    typo = D(2026, 11, 19, 16, 0)
+    book = make_book(tmp_path / "b.xlsx", {INTAKE: [
+        ticket(**{"客户名称/姓名": "卫先生"}, 受理时间=D(2026, 11, 20, 9, 40), 完成时间=typo),
+        ticket(**{"客户名称/姓名": "李先生"}, 联系方式="13900001111", 首次响应时间=D(2026, 11, 20, 10, 0),
+               完成时间=D(2026, 11, 20, 15, 0)),
+    ]})
+    result = refresh.refresh_all(book, now=NOW)
+    snap = read_file(book)
+    t = snap.frame(INTAKE)
+    wei, li = t.iloc[0], t.iloc[1]
+    problems = snap.frame("数据问题")
+    hit = problems[(problems["列"] == "完成时间") & (problems["级别"] == "错误")]
+    assert hit["行号"].tolist() == [2]
+    assert "完成时间早于受理时间" in hit["问题"].iloc[0] and "请改正" in hit["问题"].iloc[0]
+    assert "完成时间早于受理时间" in wei["数据异常"]
+    import openpyxl
+
+    ws = openpyxl.load_workbook(book)[INTAKE]
+    col = {c.value: c.column for c in ws[1]}
+    assert ws.cell(2, col["完成时间"]).value == typo  # what was typed is kept
+    assert wei["当前状态"] == "待响应" and li["当前状态"] == "已完成"
+    assert wei["解决状态"] in ("进行中", "即将超时")  # still being worked on, not 按时完成
+    assert wei["服务工单号"] in set(snap.frame("我的待办")["工单号"])
+    plan = snap.frame("回访计划")
+    assert plan["工单号"].tolist() == [li["服务工单号"]]
+    assert result.results["kpi"]["completed"] == 1

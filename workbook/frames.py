@@ -173,6 +173,7 @@ def parse_grid(
                               index=raw.index, dtype=object)
     problems += _merged_problems(sheet, merged or [], first_row, last_row)
     problems += _duplicate_keys(sheet, frame)
+    problems += _time_order(sheet, frame)
     if relayout:  # what the earlier version wrote is replaced, not checked against today's rules
         staff = {c.header for c in sheet.owned_by(S.STAFF)}
         problems = [p for p in problems if p.column in staff or (p.column is None and p.row != first_row)]
@@ -418,6 +419,28 @@ def _merged_problems(sheet: S.Sheet, merged, first_row: int, last_row: int) -> l
         out.append(Problem(sheet.name, top, None, ref,
                            "是合并单元格 — 只有左上角的值被读取，请取消合并后逐格填写", WARNING))
     return out
+
+
+def _time_order(sheet: S.Sheet, frame: pd.DataFrame) -> list[Problem]:
+    """schema.TIME_ORDER: a time before the one it cannot precede is an error and left out of the
+    frame (NaT; the cell keeps what was typed)."""
+    found: list[Problem] = []
+    for name, later, earlier, reason in S.TIME_ORDER:
+        if name != sheet.name or later not in frame or earlier not in frame:
+            continue
+        slack = pd.Timedelta(minutes=S.TIME_ORDER_SLACK_MINUTES)
+        bad = (frame[later] < frame[earlier] - slack).fillna(False).to_numpy(dtype=bool)
+        if not bad.any():
+            continue
+        key = sheet.key if sheet.key in frame else None
+        for row in frame.index[bad]:
+            ticket = frame.at[row, key] if key else None
+            found.append(Problem(sheet.name, int(row), later, frame.at[row, later],
+                                 f"{later}早于{earlier}（{earlier} {frame.at[row, earlier]:%Y-%m-%d %H:%M}）："
+                                 f"{reason}", ERROR,
+                                 ticket=None if ticket is None or pd.isna(ticket) else ticket))
+        frame.loc[frame.index[bad], later] = pd.NaT
+    return found
 
 
 def _duplicate_keys(sheet: S.Sheet, frame: pd.DataFrame) -> list[Problem]:
