@@ -3,7 +3,11 @@
 Tasks (回访计划) are created once per ticket and kind: 维修回访 after a completed repair (due by
 its 回访时限, 3 working days), 投诉回访 after a completed complaint (7 working days), 新购回访 one
 month after a purchase. Only tickets completed (or purchases made) within 系统参数
-回访任务回溯天数 of now get tasks, so a team's first run does not bury them in history.
+回访任务回溯天数 of now get tasks, so a team's first run does not bury them in history. A task
+the program creates after its due time (a 新购回访 due 11-20 found on 11-23) is due no earlier
+than the end of the working hours of the day it is created — the next working day's when it is
+created after that day's working hours or on a day off (``earliest_due``): the team is not
+charged for time before the program could tell them.
 
 A survey with any score below 7 opens a 二次处理 ticket on the intake sheet, linked to the
 original through 关联工单号, once: the survey row's 二次处理工单号 remembers it. Only surveys
@@ -19,7 +23,7 @@ from macros.dispatch import UNASSIGNED, new_ticket_numbers
 from macros.steps import step
 from macros.work import Work
 from udfs import sla
-from udfs.errors import BatchError
+from udfs.errors import BatchError, CalendarError
 from workbook import Problem
 from workbook import schema as S
 from workbook.problems import WARNING
@@ -132,6 +136,10 @@ def callback_tasks_step(work: Work) -> None:
         wanted.append(_tasks(purchases[keep], *NEW_PURCHASE, dues[keep]))
     candidates = pd.concat(wanted) if wanted else pd.DataFrame(columns=["任务编号"])
     candidates = candidates[~candidates["任务编号"].isin(existing)].drop_duplicates("任务编号")
+    floor = earliest_due(now, settings.calendar)
+    if floor is not None and len(candidates):
+        dues = pd.to_datetime(candidates["应回访日期"])
+        candidates = candidates.assign(应回访日期=dues.where(dues.isna() | (dues >= floor), floor))
     # New tasks are added soonest-due first, so each run's batch reads in the order to call.
     candidates = candidates.sort_values("应回访日期", kind="stable", na_position="last")
 
@@ -155,6 +163,21 @@ def callback_tasks_step(work: Work) -> None:
     late = ~done & (plan["应回访日期"] < now)
     plan["是否逾期"] = late.map({True: S.YES, False: None}).astype(object)
     work.lines.append(f"回访任务：新增 {len(new)} 项，逾期未回访 {int(late.sum())} 项")
+
+
+def earliest_due(now: pd.Timestamp, calendar) -> pd.Timestamp | None:
+    """The earliest 应回访日期 a task created at ``now`` may have: the end of the working hours of
+    the first working day that still has working time after ``now`` (None past the holiday data)."""
+    day = now.normalize()
+    try:
+        for _ in range(60):  # the longest holiday run is far shorter
+            end = day + pd.Timedelta(seconds=calendar.day_end)
+            if calendar.is_working_day(day.date()) and end > now:
+                return end
+            day += pd.Timedelta(days=1)
+    except CalendarError:
+        return None
+    return None
 
 
 def _tasks(tickets: pd.DataFrame, kind: str, code: str, due: pd.Series) -> pd.DataFrame:

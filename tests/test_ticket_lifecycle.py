@@ -130,3 +130,46 @@ def test_a_completion_typed_before_the_call_does_not_close_the_ticket(tmp_path):
     plan = snap.frame("回访计划")
     assert plan["工单号"].tolist() == [li["服务工单号"]]
     assert result.results["kpi"]["completed"] == 1
+
+
+# ---- a callback task the program creates late is not born overdue ---------------------------------
+def _new_purchase_book(path):
+    # 吴先生 bought on 2026-10-20 and calls on Monday 11-23 with a question: his 新购回访 was due
+    # a month after purchase, Friday 11-20 18:00 — before the program had ever seen him.
+    return make_book(path, {INTAKE: [ticket(**{"客户名称/姓名": "吴先生"}, 需求类型="咨询类", 问题描述="滤芯多久更换",
+                                             受理时间=D(2026, 11, 23, 9, 0), 购买日期=D(2026, 10, 20))]},
+                     today=dt.date(2026, 11, 23))
+
+
+def test_a_new_purchase_callback_found_late_is_due_by_the_end_of_the_next_working_hours(tmp_path):
+    # The evening refresh (Monday 18:00, working hours 09:00–18:00 end now) creates the task.
+    # The 回访专员 cannot have called earlier, so the manager expects it due by the end of the
+    # next working day, Tuesday 11-24 18:00, not 已超时 3 天; called Tuesday 15:00, it counts as
+    # done on time: 回访完成率 1 of 1 = 100 %, not 0 %.
+    book = _new_purchase_book(tmp_path / "evening.xlsx")
+    result = refresh.refresh_all(book, now=D(2026, 11, 23, 18, 0))
+    plan = read_file(book).frame("回访计划")
+    assert plan["回访类型"].tolist() == ["新购回访"]
+    assert plan["应回访日期"].tolist() == [pd.Timestamp(2026, 11, 24, 18, 0)]
+    assert plan["是否逾期"].isna().all()
+    assert any("逾期未回访 0 项" in line for line in result.lines)
+    import openpyxl
+
+    wb = openpyxl.load_workbook(book)
+    ws = wb["回访计划"]
+    col = {c.value: c.column for c in ws[1]}
+    ws.cell(2, col["实际回访时间"], D(2026, 11, 24, 15, 0))
+    ws.cell(2, col["回访状态"], "已回访")
+    wb.save(book)
+    result = refresh.kpi(book, now=D(2026, 11, 25, 10, 0))
+    assert result.results["kpi"]["callback_completion_rate"] == 1.0
+
+
+def test_a_new_purchase_callback_found_late_during_working_hours_is_due_that_evening(tmp_path):
+    # Created by a refresh at Monday 10:00: the team still has today's working hours, so the task
+    # is due Monday 18:00 (the end of the creation day's working hours).
+    book = _new_purchase_book(tmp_path / "morning.xlsx")
+    refresh.refresh_all(book, now=D(2026, 11, 23, 10, 0))
+    plan = read_file(book).frame("回访计划")
+    assert plan["应回访日期"].tolist() == [pd.Timestamp(2026, 11, 23, 18, 0)]
+    assert plan["是否逾期"].isna().all()
