@@ -142,3 +142,16 @@ def test_sla_defaults_follow_spec(wb):
     assert rows[("解决", "投诉类")] == (5, "工作日")
     assert rows[("登记", "全部")] == (10, "分钟")
     assert rows[("回访", "新购客户")] == (1, "月")
+
+
+def test_lists_print_one_page_wide_in_landscape(new_book):
+    """Tester's week: 超时预警 with 7 rows printed as 5 pages, 执行检查表 as 6 with two columns each."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(new_book)
+    for name in ("超时预警", "我的待办", "KPI看板", "数据问题", "开始使用", "执行检查表"):
+        ws = wb[name]
+        assert ws.page_setup.orientation == "landscape", name
+        assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 0), name
+        assert ws.sheet_properties.pageSetUpPr.fitToPage, name
+        assert ws.print_title_rows == "$1:$1", name  # the header row on every page

@@ -227,6 +227,12 @@ def _write_sheet(wb: Workbook, sheet: S.Sheet, data: list[tuple]) -> None:
     table.tableStyleInfo = TableStyleInfo(name="TableStyleLight1", showRowStripes=True)
     ws.add_table(table)
     ws.freeze_panes = "C2" if sheet.group == S.FORM else "A2"
+    if sheet.group == S.OUTPUT or sheet is S.CHECKLIST:  # printed as lists: landscape, one page wide
+        ws.page_setup.orientation = "landscape"
+        ws.page_setup.paperSize = ws.PAPERSIZE_A4
+        ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ws.print_title_rows = "1:1"  # the header row on every page
     ws.row_dimensions[1].height = 30
     _add_validations(ws, sheet)
     _add_colours(ws, sheet)
