@@ -546,12 +546,15 @@ def measure_survey_sample(tickets: pd.DataFrame, surveys: pd.DataFrame, evaluati
                           today: dt.date, target: float = SAMPLE_RATE) -> Measurement:
     """Survey sample ≥ 10% of the month's customers, in every month measured."""
     results = []
-    for month in sample_months(evaluation, today):
+    months = sample_months(evaluation, today)
+    for month in months:
         sample, customers = survey_sample(tickets, surveys, month)
         if customers:
             results.append((month, sample, customers, sample / customers))
     if not results:
-        return Measurement("所查月份无客户工单")
+        # Name the months checked (complete months only: the current one is still running).
+        named = "、".join(f"{m.year}年{m.month}月" for m in months)
+        return Measurement(f"{named}无客户工单（按完整月份检查，本月未结束不计）")
     shown = results if len(results) <= 3 else [min(results, key=lambda r: r[3])]
     text = "；".join(f"{m.strftime('%Y-%m')} {_percent(rate)}（{s}/{c}）" for m, s, c, rate in shown)
     if len(results) > 3:

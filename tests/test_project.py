@@ -613,3 +613,19 @@ def test_the_demo_checklist_comes_out_as_its_data_implies(demo_book):
     assert written.loc[COLLAB_ITEM, "整改状态"] == "待整改"  # owner and deadline, no measure yet
     assert written.loc["项目组组建是否到位", "检查结果"] == "合格"
     assert read_file(demo_book).frame(S.PAIN_POINTS.name)["优先级象限"].notna().all()
+
+
+def test_the_survey_sample_row_names_the_month_it_found_empty():
+    """Tester's week: on 11-26 the row said 「所查月份无客户工单」 although November had 17 tickets —
+    it checks October, the last complete month, and now says so."""
+    import datetime as dt
+
+    import pandas as pd
+
+    from macros.project import measure_survey_sample
+
+    tickets = pd.DataFrame({"受理时间": [pd.Timestamp(2026, 11, 23, 9)], "联系方式": ["13812345678"],
+                            "客户名称/姓名": ["王伟"]})
+    surveys = pd.DataFrame({"回访时间": pd.Series([], dtype="datetime64[ns]")})
+    measured = measure_survey_sample(tickets, surveys, None, dt.date(2026, 11, 26))
+    assert measured.text == "2026年10月无客户工单（按完整月份检查，本月未结束不计）"
