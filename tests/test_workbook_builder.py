@@ -155,3 +155,13 @@ def test_lists_print_one_page_wide_in_landscape(new_book):
         assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 0), name
         assert ws.sheet_properties.pageSetUpPr.fitToPage, name
         assert ws.print_title_rows == "$1:$1", name  # the header row on every page
+
+
+def test_the_paused_hours_column_says_its_unit(new_book):
+    """Tester's week: 暂停工时 showed 6 for a 22-hour pause that moved a clock-hour deadline by 22 h."""
+    import openpyxl
+
+    ws = openpyxl.load_workbook(new_book)["客户服务信息登记表"]
+    col = openpyxl.utils.get_column_letter([c.value for c in ws[1]].index("暂停工时") + 1)
+    (prompt,) = [dv.prompt for dv in ws.data_validations.dataValidation if str(dv.sqref).startswith(f"{col}2:")]
+    assert prompt.startswith("单位：工作小时") and "自然时长" in prompt
