@@ -160,9 +160,25 @@ def callback_tasks_step(work: Work) -> None:
             plan[header] = pd.to_datetime(plan[header])
         work.frames[PLAN] = plan
     done = plan["实际回访时间"].notna() | plan["回访状态"].isin(DONE_STATES)
-    late = ~done & (plan["应回访日期"] < now)
+    held = on_hold(plan, tickets)
+    late = ~done & ~held & (plan["应回访日期"] < now)
     plan["是否逾期"] = late.map({True: S.YES, False: None}).astype(object)
-    work.lines.append(f"回访任务：新增 {len(new)} 项，逾期未回访 {int(late.sum())} 项")
+    line = f"回访任务：新增 {len(new)} 项，逾期未回访 {int(late.sum())} 项"
+    if held.any():
+        line += f"；{int(held.sum())} 项的工单已重新打开（没有有效的完成时间），暂不回访、不计逾期，工单完成后恢复"
+    work.lines.append(line)
+
+
+def on_hold(plan: pd.DataFrame, tickets: pd.DataFrame) -> pd.Series:
+    """Open 维修回访/投诉回访 tasks whose ticket is open again (its 完成时间 removed or found wrong):
+    nobody calls a customer about a repair not yet done. Such a task stays in 回访计划 (its rows
+    are staff's) but is not on 我的待办, not 逾期 and not counted in 回访完成率 until the ticket is
+    completed again."""
+    kinds = [kind for kind, _code in KIND_OF_TYPE.values()]
+    reopened = set(tickets.loc[S.open_tickets(tickets), "服务工单号"].dropna())
+    state = plan["回访状态"]
+    undone = plan["实际回访时间"].isna() & (state.isna() | ~state.isin(DONE_STATES))
+    return (undone & plan["回访类型"].isin(kinds) & plan["工单号"].isin(reopened)).fillna(False).astype(bool)
 
 
 def earliest_due(now: pd.Timestamp, calendar) -> pd.Timestamp | None:

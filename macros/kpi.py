@@ -54,6 +54,7 @@ None):
   and that are done or already past due at ``now`` (a task due today or later that is still open
   can still be done on time and is not counted); completed = 实际回访时间 on or before the
   应回访日期 (compared by date) and 回访状态 已回访 or blank. 无法联系/客户拒访 count as not done.
+  A task whose ticket is open again (macros.callbacks.on_hold) is not counted.
 - ``customers``: distinct customers of the period's tickets (联系方式 by ``phone_key``; the name when the
   phone is blank); ``survey_sample_rate`` = ``surveys`` / ``customers``.
 - ``cost_travel`` / ``cost_parts_repair`` / ``cost_compensation`` / ``cost_total``: sums of
@@ -518,7 +519,9 @@ def compute_kpis(frames: Mapping[str, pd.DataFrame], start: dt.date, end: dt.dat
 
     repeats, complaints_with_phone = complaint_repeats(intake, start, end)
     staff_count = int(tickets["处理人"].dropna().nunique())
-    callbacks_on_time, callbacks_due = callback_completion(callbacks, start, end, now)
+    from macros.callbacks import on_hold
+
+    callbacks_on_time, callbacks_due = callback_completion(callbacks[~on_hold(callbacks, intake)], start, end, now)
     customers = len(set(customer_key(tickets["联系方式"], tickets["客户名称/姓名"]).dropna()))
 
     period_service = service[lookup.positions(service["工单号"]) >= 0]

@@ -51,7 +51,10 @@ def todo_rows(tickets: pd.DataFrame, now, *, roster_order: list[str] = (),
         })
     if callbacks is not None and not callbacks.empty:
         state = callbacks["回访状态"]
-        pending = callbacks[(state.isna() | state.isin(CALLBACK_OPEN)) & callbacks["实际回访时间"].isna()]
+        from macros.callbacks import on_hold
+
+        pending = callbacks[(state.isna() | state.isin(CALLBACK_OPEN)) & callbacks["实际回访时间"].isna()
+                            & ~on_hold(callbacks, tickets)]
         for task in pending.to_dict("records"):
             due = task["应回访日期"]
             has_due = not pd.isna(due)

@@ -173,3 +173,34 @@ def test_a_new_purchase_callback_found_late_during_working_hours_is_due_that_eve
     plan = read_file(book).frame("回访计划")
     assert plan["应回访日期"].tolist() == [pd.Timestamp(2026, 11, 23, 18, 0)]
     assert plan["是否逾期"].isna().all()
+
+
+def test_a_callback_task_waits_while_its_ticket_is_open_again(tmp_path):
+    # Tuesday the engineer typed 完成时间 for 卫先生's repair and the refresh created the 维修回访
+    # task. Thursday it turns out the repair is not done: he clears 完成时间. The 回访专员 must not
+    # call 卫先生 for a satisfaction survey on an unfinished repair: the manager expects the task
+    # off 我的待办, not 逾期 even once its due date passes, not counted in 回访完成率, and the run to
+    # say why. The task row itself stays (回访计划 rows are the team's); completed again, it returns.
+    book = make_book(tmp_path / "b.xlsx", {INTAKE: [
+        ticket(**{"客户名称/姓名": "卫先生"}, 受理时间=D(2026, 11, 16, 9, 0), 首次响应时间=D(2026, 11, 16, 10, 0),
+               完成时间=D(2026, 11, 17, 15, 0))]})
+    refresh.refresh_all(book, now=D(2026, 11, 17, 18, 0))
+    plan = read_file(book).frame("回访计划")
+    assert plan["回访类型"].tolist() == ["维修回访"]  # due 3 工作日 after Tue 11-17: Fri 11-20 18:00
+    assert plan["应回访日期"].tolist() == [pd.Timestamp(2026, 11, 20, 18, 0)]
+    import openpyxl
+
+    wb = openpyxl.load_workbook(book)
+    ws = wb[INTAKE]
+    col = {c.value: c.column for c in ws[1]}
+    ws.cell(2, col["完成时间"]).value = None  # cleared (cell(…, None) would leave it)
+    ws.cell(2, col["当前状态"], "处理中")
+    wb.save(book)
+    result = refresh.refresh_all(book, now=D(2026, 11, 23, 18, 0))  # Monday: past the task's due date
+    snap = read_file(book)
+    plan = snap.frame("回访计划")
+    assert len(plan) == 1 and plan["是否逾期"].isna().all()
+    todo = snap.frame("我的待办")
+    assert todo["环节"].tolist() == ["解决"]  # the engineer's open repair, no 回访 row
+    assert result.results["kpi"]["callbacks_due"] == 0
+    assert any("1 项的工单已重新打开" in line for line in result.lines)
