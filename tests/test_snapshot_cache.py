@@ -34,14 +34,14 @@ def book(demo_template, tmp_path) -> Path:
 
 
 def _no_calamine(monkeypatch):
-    import python_calamine
+    """A full read of the workbook's sheets fails the test (a small read of the report sheets,
+    workbook.writer.unchanged_reports, is allowed)."""
+    import workbook.reader as reader
 
-    class Refused:
-        @staticmethod
-        def from_path(_path):
-            raise AssertionError("the workbook was read again")
+    def refused(*_args, **_kwargs):
+        raise AssertionError("the workbook was read again")
 
-    monkeypatch.setattr(python_calamine, "CalamineWorkbook", Refused)
+    monkeypatch.setattr(reader, "_read_file", refused)
 
 
 def test_a_second_report_on_the_same_file_reads_no_sheet_and_is_identical(book, tmp_path, monkeypatch):
@@ -136,3 +136,27 @@ def test_refresh_renders_the_reports_it_is_asked_for_as_the_report_command_would
     for kind, name in (("evaluation", "r-eval.html"), ("checklist", "r-check.html")):
         alone = render_report(book, kind=kind, out=tmp_path / f"alone-{kind}.html", now=NOW)
         assert (tmp_path / name).read_text(encoding="utf-8") == alone.read_text(encoding="utf-8"), kind
+
+
+def test_after_a_refresh_the_next_report_finds_the_new_snapshot_ready(book, tmp_path, monkeypatch):
+    import time
+
+    from macros.refresh import refresh_all
+
+    render_report(book, kind="checklist", out=tmp_path / "a.html", now=NOW)  # the team makes reports
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))  # the detached reader finds the same key
+    refresh_all(book, now=NOW)
+    content = snapshot_cache.content_key(book)
+    deadline = time.monotonic() + 120  # the background read of the refreshed file
+    while time.monotonic() < deadline and snapshot_cache.load(book, content) is None:
+        time.sleep(0.5)
+    assert snapshot_cache.load(book, content) is not None
+    _no_calamine(monkeypatch)
+    render_report(book, kind="evaluation", out=tmp_path / "b.html", now=NOW)
+
+
+def test_a_workbook_without_reports_gets_no_background_read(book):
+    from macros.refresh import refresh_all
+
+    refresh_all(book, now=NOW)
+    assert not snapshot_cache.cache_path(book).parent.exists()

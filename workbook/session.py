@@ -64,6 +64,10 @@ class Session:
 
             result = apply_to_file(Path(self.source), self.snapshot, changes,
                                    backups=backup_count(self.snapshot) if backups is None else backups)
+            if result.written:  # the team makes reports from this workbook: have its new snapshot ready
+                from workbook import snapshot_cache
+
+                snapshot_cache.renew_in_background(Path(self.source))
             return CommitResult(result.written, lines + result.notes, result.backup)
         from workbook.live import apply_to_book
 

@@ -14,6 +14,12 @@ signed with HMAC-SHA256 under a random key private to the user (``~/.aftersales/
 mode 0600), and the signature is checked before anything is unpickled. A snapshot someone else
 put into a shared folder is ignored, and overwritten with this user's own.
 
+After a run writes the workbook, the snapshot of the old content is useless; if one was there (the
+team makes reports from this workbook), a detached low-priority process reads the new file and
+keeps its snapshot, so the report after a nightly 全部刷新 does not read the workbook again. It
+holds no lock and writes only into ``缓存`` (atomically); if the file changes meanwhile, the
+content key simply will not match.
+
 Personal data: the snapshot holds the same cells as the workbook, unmasked (masking is for what
 leaves the workbook: reports and messages), so it stays in the workbook's own folder and gets the
 workbook's permissions, never wider — like the copies in ``备份``. Deleting ``缓存`` at any time is
@@ -27,8 +33,10 @@ import dataclasses
 import hashlib
 import hmac
 import json
+import os
 import pickle
 import secrets
+import subprocess
 import sys
 from pathlib import Path
 
@@ -139,3 +147,36 @@ def save(book: Path, content: str, snapshot) -> Path | None:
         return write_atomically(target, [MAGIC + header + signature, payload], mode=book.stat().st_mode & 0o666)
     except (OSError, pickle.PicklingError, TypeError, AttributeError):
         return None
+
+
+def renew_in_background(book: Path) -> bool:
+    """After a write: if ``book`` had a snapshot, start a detached process that keeps the new one."""
+    if not cache_path(book).exists():
+        return False
+    options: dict = {"stdin": subprocess.DEVNULL, "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL,
+                     "close_fds": True}
+    if os.name == "nt":
+        options["creationflags"] = subprocess.DETACHED_PROCESS | subprocess.CREATE_NEW_PROCESS_GROUP
+    else:
+        options["start_new_session"] = True
+    try:
+        subprocess.Popen([sys.executable, "-m", "workbook.snapshot_cache", str(book)], **options)
+    except OSError:
+        return False
+    return True
+
+
+def _renew(book: str) -> None:
+    """The detached process: read ``book`` and keep its snapshot; any failure is silent."""
+    try:
+        if hasattr(os, "nice"):
+            os.nice(10)  # behind the team's interactive work
+        from workbook.reader import read_file
+
+        read_file(Path(book), cache="keep")
+    except BaseException:  # noqa: BLE001 - nothing to report to: the next report simply reads the file
+        pass
+
+
+if __name__ == "__main__":
+    _renew(sys.argv[1])
