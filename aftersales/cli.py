@@ -191,7 +191,8 @@ def _print_problems(problems, limit: int = 10) -> None:
     errors = [p for p in problems if p.level == "错误"]
     if not errors:
         return
-    _echo(f"发现 {len(errors)} 个数据错误（相应的行已跳过），前 {min(limit, len(errors))} 个：")
+    _echo(f"发现 {len(errors)} 个数据错误（出错的单元格按空白处理，其余照常；缺了必填项的行不派单、不计算），"
+          f"前 {min(limit, len(errors))} 个：")
     for problem in errors[:limit]:
         _echo(f"  {problem}")
 

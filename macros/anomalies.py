@@ -106,7 +106,8 @@ def anomalies_step(work: Work) -> None:
 
     tickets["数据异常"] = pd.Series({r: "；".join(v) if v else None for r, v in notes.items()}, dtype=object)
     flagged = sum(1 for v in notes.values() if v)
-    work.lines.append(f"数据检查：{flagged} 张工单有异常（见「数据异常」列和「数据问题」表）")
+    work.lines.append(f"数据检查：{flagged} 张工单标了数据异常（疑似重复、缺联系方式、日期或号码不对等，见「数据异常」列；"
+                      "填写格式的错误另见「数据问题」表）")
 
 
 def likely_duplicates(tickets: pd.DataFrame, window: pd.Timedelta):

@@ -339,7 +339,8 @@ def test_a_pass_typed_by_hand_on_an_automatic_checklist_row_is_reported_not_sile
     assert len(said) == 1 and "原为「合格」" in said[0].reason and "无培训考核记录" in said[0].reason
     assert any("自动判定行的检查结果为手工填写或已改变" in line for line in result.lines)
     listed = read_file(book).frame("数据问题")
-    assert listed["问题"].astype(str).str.contains("原为「合格」").any()
+    said = listed["问题"].fillna("") + " — " + listed["改法"].fillna("")  # the problem, then its fix
+    assert said.str.contains("原为「合格」").any()
 
 
 def test_callback_status_is_not_applicable_for_types_that_need_no_callback(tmp_path):

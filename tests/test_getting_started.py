@@ -89,3 +89,21 @@ def test_the_monthly_report_names_its_month_and_says_when_it_is_empty(demo_book,
     lines = result.output.splitlines()
     # Right after the file it wrote (a next-year holiday reminder may follow from 11-01).
     assert lines[lines.index(f"已生成报告：{tmp_path / 'm.html'}") + 1] == expected
+
+
+def test_data_problems_name_the_ticket_and_say_the_fix_in_its_own_column(tmp_path):
+    """Tester's week P4: 数据问题 had no 改法 column and no 工单号 even for rows that have one, and the
+    run said the row was skipped although it was dispatched."""
+    roster = [{"姓名": "工程师A", "部门": "维修部", "角色": "技术工程师", "在岗状态": "在岗"}]
+    book = make_book(tmp_path / "b.xlsx", {"人员名单": roster, "客户服务信息登记表": [{
+        "受理时间": dt.datetime(2026, 11, 20, 9), "客户名称/姓名": "吴先生", "联系方式": "13812345678",
+        "需求类型": "维修类", "需求来源": "在线", "问题描述": "无法开机"}]})
+    result = CliRunner().invoke(main, ["dispatch", str(book), "--now", "2026-11-20 10:00"], catch_exceptions=False)
+    assert "相应的行已跳过" not in result.output and "出错的单元格按空白处理" in result.output
+    snap = read_file(book)
+    number = snap.frame("客户服务信息登记表").iloc[0]["服务工单号"]
+    assert number and snap.frame("客户服务信息登记表").iloc[0]["处理人"] == "工程师A"  # the row was used
+    issues = snap.frame("数据问题")
+    hit = issues[issues["列"] == "需求来源"].iloc[0]
+    assert hit["问题"] == "不在可选值中" and hit["改法"].startswith("可选：电话")
+    assert hit["工单号"] == number

@@ -169,7 +169,7 @@ def test_rebuilding_an_output_sheet_replaces_its_rows(new_book):
     frame = read_file(new_book).frame("数据问题")
     assert list(frame["行号"]) == [0, 1]
     wb = openpyxl.load_workbook(new_book)
-    assert wb["数据问题"].tables["数据问题表"].ref == "A1:H3"
+    assert wb["数据问题"].tables["数据问题表"].ref == "A1:I3"  # 9 columns since 改法
 
 
 def test_monthly_report_sheet_is_added_next_to_the_dashboard(new_book):
