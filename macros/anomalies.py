@@ -74,7 +74,10 @@ def anomalies_step(work: Work) -> None:
     now = pd.Timestamp(work.now)
     received = tickets["受理时间"]
     for row in tickets.index[received > now]:
-        flag(row, "受理时间", received[row], "受理时间晚于当前时间")
+        if pd.isna(tickets.at[row, "处理人"]):  # dispatch left it unassigned and said so (an error)
+            notes[int(row)].append("受理时间晚于当前时间（未派单）")
+        else:
+            flag(row, "受理时间", received[row], "受理时间晚于当前时间")
     checks = (("登记时间", "登记时间早于受理时间"), ("分配时间", "分配时间早于受理时间"),
               ("首次响应时间", "首次响应时间早于受理时间"))  # 完成时间: an error (schema.TIME_ORDER)
     for column, reason in checks:

@@ -183,6 +183,14 @@ def assign(tickets: pd.DataFrame, staff: list[StaffMember], rules: list[Dispatch
             plan.problems.append(Problem(INTAKE, int(row), "需求类型", tickets.at[row, "需求类型"],
                                          "受理时间或需求类型缺失/无效，未派单 — 请补全后再点派单", ERROR, ticket))
             continue
+        received = pd.Timestamp(tickets.at[row, "受理时间"])
+        if received > pd.Timestamp(now):
+            # A call cannot be received in the future: most often the hour was mistyped. Assigning
+            # it would stamp a 分配时间 before its 受理时间 and start every clock from a wrong time.
+            plan.problems.append(Problem(INTAKE, int(row), "受理时间", tickets.at[row, "受理时间"],
+                                         f"受理时间晚于当前时间（{pd.Timestamp(now):%Y-%m-%d %H:%M}），未派单 — "
+                                         "请改正受理时间（多为小时写错）后再点派单", ERROR, ticket))
+            continue
         rule = rule_for(tickets.at[row, "需求类型"], tickets.at[row, "二级标签"], tickets.at[row, "问题描述"], rules)
         if rule is None:
             plan.problems.append(Problem(INTAKE, int(row), "需求类型", tickets.at[row, "需求类型"],

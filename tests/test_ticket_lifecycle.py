@@ -205,3 +205,24 @@ def test_a_callback_task_waits_while_its_ticket_is_open_again(tmp_path):
     assert todo["环节"].tolist() == ["解决"]  # the engineer's open repair, no 回访 row
     assert result.results["kpi"]["callbacks_due"] == 0
     assert any("1 项的工单已重新打开" in line for line in result.lines)
+
+
+# ---- a call received "in the future" is a typing error: not dispatched ----------------------------
+def test_a_ticket_received_later_than_now_is_not_dispatched(tmp_path):
+    # Friday 09:20 the supervisor dispatches. 秦女士's call was typed with 受理时间 14:30 — the hour
+    # is wrong, it is not 14:30 yet. The supervisor expects it left unassigned with an 错误 saying
+    # why and what to do (not assigned at 09:20 and then warned about a 分配时间 before its own
+    # 受理时间); the ordinary call beside it is dispatched as usual.
+    book = make_book(tmp_path / "b.xlsx", {INTAKE: [
+        ticket(**{"客户名称/姓名": "秦女士"}, 受理时间=D(2026, 11, 20, 14, 30)),
+        ticket(**{"客户名称/姓名": "李先生"}, 联系方式="13900001111", 受理时间=D(2026, 11, 20, 9, 0)),
+    ]})
+    result = refresh.dispatch(book, now=D(2026, 11, 20, 9, 20))
+    t = read_file(book).frame(INTAKE)
+    assert pd.isna(t["处理人"].iloc[0]) and pd.isna(t["分配时间"].iloc[0])
+    assert t["处理人"].iloc[1] is not None and t["当前状态"].iloc[1] == "待响应"
+    errors = [p for p in result.problems if p.row == 2 and p.column == "受理时间"]
+    assert [p.level for p in errors] == ["错误"]
+    assert "受理时间晚于当前时间（2026-11-20 09:20），未派单" in errors[0].reason and "请改正受理时间" in errors[0].reason
+    assert "受理时间晚于当前时间（未派单）" in t["数据异常"].iloc[0]
+    assert not [p for p in result.problems if p.column == "分配时间"]
