@@ -454,7 +454,7 @@ MAKEUP_DAYS = Sheet(
 # minute: staff round times when typing them.
 TIME_ORDER: tuple[tuple[str, str, str, str], ...] = (
     ("客户服务信息登记表", "完成时间", "受理时间",
-     "该时间未使用：工单仍算未完成（留在超时预警、我的待办中，不生成回访任务，不计入已完成工单的KPI）"
+     "该时间未使用，工单仍算未完成（留在超时预警、我的待办中，不生成回访任务，不计入已完成工单的KPI）"
      " — 请改正完成时间（或受理时间）"),
 )
 TIME_ORDER_SLACK_MINUTES = 1
