@@ -55,6 +55,8 @@ def issues_step(work: Work) -> None:
         key = (p.sheet, p.row, p.column, p.reason)
         found = seen_at.get(key)
         what, fix = split_reason(p.reason)
+        if fix is None and p.sheet and p.row and p.column:  # the message names no fix: say where
+            fix = f"到「{p.sheet}」第 {p.row} 行补上或改正「{p.column}」，再运行一次"
         rows.append({
             "工作表": p.sheet, "行号": p.row, "列": p.column, "值": show_value(p.value, 200).strip("“”") or None,
             "问题": what, "改法": fix, "级别": p.level, "工单号": p.ticket or _ticket_of(work, p.sheet, p.row),

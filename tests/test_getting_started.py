@@ -107,3 +107,6 @@ def test_data_problems_name_the_ticket_and_say_the_fix_in_its_own_column(tmp_pat
     hit = issues[issues["列"] == "需求来源"].iloc[0]
     assert hit["问题"] == "不在可选值中" and hit["改法"].startswith("可选：电话")
     assert hit["工单号"] == number
+    # A message that names no fix still says where to fix it (here: the missing 购买产品型号).
+    model = issues[issues["列"] == "购买产品型号"].iloc[0]
+    assert model["改法"] == "到「客户服务信息登记表」第 2 行补上或改正「购买产品型号」，再运行一次"
