@@ -35,8 +35,11 @@ def todo_rows(tickets: pd.DataFrame, now, *, roster_order: list[str] = (),
     next_stage = {label: dict(zip(("环节", "截止时间", "状态"), values)) for label, values in
                   zip(stages.index, stages[["环节", "截止时间", "状态"]].itertuples(index=False, name=None))}
     fields = ["处理人", "服务工单号", "客户名称/姓名", "联系方式", "需求类型", "紧急程度", "当前状态", "问题描述", "受理时间"]
+    roster = set(roster_order)
     for label, values in zip(live.index, live[fields].itertuples(index=False, name=None)):
         ticket = dict(zip(fields, values))
+        if roster and ticket["处理人"] not in roster:  # not on 人员名单 (an error on 数据问题): nobody's yet
+            ticket["处理人"] = None
         nxt = next_stage.get(label)
         due = nxt["截止时间"] if nxt is not None else None
         items.append({

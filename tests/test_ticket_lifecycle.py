@@ -226,3 +226,20 @@ def test_a_ticket_received_later_than_now_is_not_dispatched(tmp_path):
     assert "受理时间晚于当前时间（2026-11-20 09:20），未派单" in errors[0].reason and "请改正受理时间" in errors[0].reason
     assert "受理时间晚于当前时间（未派单）" in t["数据异常"].iloc[0]
     assert not [p for p in result.problems if p.column == "分配时间"]
+
+
+# ---- a 处理人 who is not on 人员名单 is nobody ---------------------------------------------------
+def test_a_ticket_typed_with_a_handler_not_on_the_roster_shows_as_unassigned(tmp_path):
+    # The 客服专员 typed 处理人 「王小强」 on 蒋女士's ticket — there is no such person on 人员名单
+    # (she meant 工程师A, or a new hire nobody added). The manager expects an 错误 on 数据问题
+    # saying how to fix it, and the ticket listed under （未分配） on 我的待办 so someone picks it
+    # up — not a section for a person who will never open the list. What she typed stays.
+    book = make_book(tmp_path / "b.xlsx", {INTAKE: [ticket(**{"客户名称/姓名": "蒋女士"}, 处理人="王小强")]})
+    result = refresh.refresh_all(book, now=NOW)
+    snap = read_file(book)
+    errors = [p for p in result.problems if p.column == "处理人" and p.row == 2]
+    assert [p.level for p in errors] == ["错误"]
+    assert "不在「人员名单」表中" in errors[0].reason and "请改为「人员名单」中的人" in errors[0].reason
+    todo = snap.frame("我的待办")
+    assert todo["处理人"].tolist() == ["（未分配）"]
+    assert snap.frame(INTAKE)["处理人"].tolist() == ["王小强"]

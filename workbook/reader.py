@@ -21,7 +21,7 @@ from workbook import schema as S
 from workbook.errors import HeaderMissing, NotAWorkbook, SheetMissing
 from workbook.formulas import FORMULA_COLUMNS, formula_texts, read_live_formulas, split_program_formulas
 from workbook.frames import ExcelError, SheetData, parse_grid
-from workbook.problems import NOTICE, WARNING, Problem
+from workbook.problems import ERROR, NOTICE, WARNING, Problem
 from workbook.store import FileStamp
 
 
@@ -538,6 +538,8 @@ def check_lists(snapshot: Snapshot) -> None:
             values = data.frame[col.header]
             stray = values[values.notna() & ~values.isin(ok)]
             source = S.LIST_NAMES[col.choices_name][0]
+            fix = S.LIST_REQUIRED.get((data.name, col.header))
             for row, value in stray.items():
                 data.problems.append(Problem(data.name, int(row), col.header, value,
-                                             f"不在「{source}」表中 — 请先在该表登记", WARNING))
+                                             f"不在「{source}」表中 — {fix or '请先在该表登记'}",
+                                             ERROR if fix else WARNING))

@@ -1165,6 +1165,11 @@ LIST_NAMES: dict[str, tuple[str, str]] = {
     "人员列表": (STAFF_ROSTER.name, "姓名"),
     "二级标签列表": (DISPATCH_RULES.name, "二级标签"),
 }
+# List columns where a value not on its list is an error, not a warning: a ticket's 处理人 who is not
+# on 人员名单 is nobody's work — the queues show that ticket as unassigned until it is corrected.
+LIST_REQUIRED: dict[tuple[str, str], str] = {
+    (INTAKE.name, "处理人"): "请改为「人员名单」中的人（或先在该表登记此人）；改正前这张工单在「我的待办」中按未分配列出",
+}
 DEPARTMENTS_NAME = "部门列表"  # an inline list of DEPARTMENTS, kept as a name for formulas
 VALUE_NAMES: dict[str, str] = {"工作时间": "工作时间", "每周休息日": "每周休息日", "节假日数据年份": "节假日数据年份"}
 LIST_ROWS = 2000  # how many rows a list name spans (a year has ~30 holiday dates)
