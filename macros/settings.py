@@ -266,7 +266,7 @@ def _targets(snapshot: Snapshot, problems: list[Problem] | None = None) -> dict[
     out = {}
     columns = frame.reindex(columns=["指标", "目标值", "比较", "单位", "说明"])
     for row, (k, v, c, u, note) in zip(frame.index, columns.itertuples(index=False, name=None)):
-        if k and problems is not None and note == S.FORMER_KPI_NOTES.get(k):
+        if k and problems is not None and note in S.FORMER_KPI_NOTES.get(k, ()):
             problems.append(Problem(S.KPI_TARGETS.name, int(row) if isinstance(row, (int, float)) else None, "说明", note,
                                     f"「{k}」的说明是旧版口径，现按：{S.KPI_DEFINITIONS[k]} — 可把说明改为这句（与「KPI看板」一致）",
                                     NOTICE))
