@@ -180,8 +180,10 @@ def assign(tickets: pd.DataFrame, staff: list[StaffMember], rules: list[Dispatch
     for row in todo:
         ticket = tickets.at[row, "服务工单号"]
         if row in unusable or pd.isna(tickets.at[row, "受理时间"]) or tickets.at[row, "需求类型"] is None:
-            plan.problems.append(Problem(INTAKE, int(row), "需求类型", tickets.at[row, "需求类型"],
-                                         "受理时间或需求类型缺失/无效，未派单 — 请补全后再点派单", ERROR, ticket))
+            # Named on the cell that is missing or unreadable (the reader said why), not on both.
+            header = "受理时间" if pd.isna(tickets.at[row, "受理时间"]) else "需求类型"
+            plan.problems.append(Problem(INTAKE, int(row), header, tickets.at[row, header],
+                                         f"{header}为空或无效，未派单 — 请补全{header}后再点派单", ERROR, ticket))
             continue
         received = pd.Timestamp(tickets.at[row, "受理时间"])
         if received > pd.Timestamp(now):

@@ -243,3 +243,16 @@ def test_a_ticket_typed_with_a_handler_not_on_the_roster_shows_as_unassigned(tmp
     todo = snap.frame("我的待办")
     assert todo["处理人"].tolist() == ["（未分配）"]
     assert snap.frame(INTAKE)["处理人"].tolist() == ["王小强"]
+
+
+def test_an_undispatched_ticket_is_reported_on_the_cell_that_stops_it(tmp_path):
+    # 何先生's call was typed without 受理时间; 钱女士's with 需求类型 「维修内」 (a typo). The
+    # supervisor reads 数据问题 to fix them: each 未派单 row must point at the cell to fix — the
+    # blank 受理时间 for 何先生 (not his valid 需求类型 咨询类), the 需求类型 for 钱女士.
+    book = make_book(tmp_path / "b.xlsx", {INTAKE: [
+        ticket(**{"客户名称/姓名": "何先生"}, 受理时间=None, 需求类型="咨询类"),
+        ticket(**{"客户名称/姓名": "钱女士"}, 联系方式="13900001111", 需求类型="维修内"),
+    ]})
+    result = refresh.dispatch(book, now=NOW)
+    stopped = {(p.row, p.column) for p in result.problems if "未派单" in p.reason}
+    assert stopped == {(2, "受理时间"), (3, "需求类型")}
