@@ -93,6 +93,12 @@ def anomalies_step(work: Work) -> None:
     for column in ("登记时间", "首次响应时间", "完成时间"):
         for row in tickets.index[(tickets[column] > now).fillna(False)]:
             flag(row, column, tickets.at[row, column], f"{column}晚于当前时间")
+    # 已完成 without a (usable) 完成时间: often a ticket reopened by clearing its 完成时间 after the
+    # program had moved it to 已完成 (macros.dispatch.follow_events) — the state is then staff's to change.
+    done_without_time = (tickets["当前状态"] == S.DONE_STATE) & tickets["完成时间"].isna()
+    for row in tickets.index[done_without_time.fillna(False)]:
+        flag(row, "当前状态", S.DONE_STATE, f"当前状态为「{S.DONE_STATE}」但没有有效的完成时间 — 请填写完成时间；"
+                                             f"如工单重新打开，请把当前状态改为「{S.IN_PROGRESS_STATE}」")
     late_purchase = (tickets["购买日期"] > received.dt.normalize()).fillna(False)
     for row in tickets.index[late_purchase]:
         flag(row, "购买日期", tickets.at[row, "购买日期"], "购买日期晚于受理时间")

@@ -256,3 +256,27 @@ def test_an_undispatched_ticket_is_reported_on_the_cell_that_stops_it(tmp_path):
     result = refresh.dispatch(book, now=NOW)
     stopped = {(p.row, p.column) for p in result.problems if "未派单" in p.reason}
     assert stopped == {(2, "受理时间"), (3, "需求类型")}
+
+
+def test_a_finished_ticket_whose_completion_is_cleared_asks_for_its_state(tmp_path):
+    # The refresh moved 李先生's repair to 已完成 when the engineer typed 完成时间. The next day the
+    # customer calls: still leaking. The engineer clears 完成时间 but forgets 当前状态. The program
+    # cannot tell its own 已完成 from one a person typed, so it does not change it — the manager
+    # expects a 警告 on that ticket saying to set 处理中 if it is reopened.
+    book = make_book(tmp_path / "b.xlsx", {INTAKE: [
+        ticket(**{"客户名称/姓名": "李先生"}, 首次响应时间=D(2026, 11, 20, 10, 0), 完成时间=D(2026, 11, 20, 15, 0))]})
+    refresh.refresh_all(book, now=NOW)
+    assert read_file(book).frame(INTAKE)["当前状态"].tolist() == ["已完成"]
+    import openpyxl
+
+    wb = openpyxl.load_workbook(book)
+    ws = wb[INTAKE]
+    col = {c.value: c.column for c in ws[1]}
+    ws.cell(2, col["完成时间"]).value = None
+    wb.save(book)
+    result = refresh.refresh_all(book, now=D(2026, 11, 23, 10, 0))
+    t = read_file(book).frame(INTAKE)
+    assert t["当前状态"].tolist() == ["已完成"]  # not changed by the program
+    said = [p for p in result.problems if p.column == "当前状态" and p.row == 2]
+    assert [p.level for p in said] == ["警告"] and "请把当前状态改为「处理中」" in said[0].reason
+    assert "没有有效的完成时间" in t["数据异常"].iloc[0]
