@@ -346,7 +346,7 @@ def test_an_unexpected_failure_is_a_message_not_a_traceback(monkeypatch):
 
 
 # -- the function wizard ---------------------------------------------------------------------------------
-@pytest.mark.parametrize("name", checklist.__all__)
+@pytest.mark.parametrize("name", excel_checklist.__all__)
 def test_every_checklist_udf_is_exported_and_documented_for_the_function_wizard(name):
     function = getattr(udfs, name)
     assert name in udfs.__all__

@@ -6,7 +6,7 @@ Two layers:
   one row's values in, one value out; bad input raises ``ChecklistError`` naming the value, the
   problem and the fix. The routines (macros.project) call these, without loading xlwings.
 - the Excel face in ``udfs.excel_checklist`` (``check_threshold``, ``check_improvement``,
-  ``rectification_status`` …, listed in ``__all__`` and reachable as attributes of this module):
+  ``rectification_status`` …, listed in its ``__all__`` and reachable as attributes of this module):
   thin xlwings UDFs over the pure functions. Element-wise arguments may be single cells or ranges
   of one shape; a bad element shows "#错误: <message>" in its own cell only.
 
@@ -56,26 +56,13 @@ from __future__ import annotations
 
 import math
 from datetime import date, datetime
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
 from udfs.calendar import BusinessCalendar
 from udfs.errors import UdfError, show
 from udfs.values import NotANumber, is_blank, parse_number, to_date, to_datetime
-
-__all__ = [
-    "check_threshold",
-    "improvement",
-    "check_improvement",
-    "rectification_status",
-    "priority_quadrant",
-    "working_days_between",
-    "check_within_hours",
-    "check_within_working_days",
-    "rollout_status",
-    "training_result",
-]
 
 PASS, FAIL = "合格", "不合格"
 VERDICTS = (PASS, FAIL)
@@ -425,9 +412,11 @@ def training_verdict(score: Any, pass_mark: Any, retake_score: Any = None) -> st
 
 # ---- the Excel face lives in udfs/excel_checklist.py (it imports xlwings, ≈ 0.5–1.5 s) ---------
 def __getattr__(name: str):
-    """``udfs.checklist.check_threshold`` etc.: the Excel functions, loaded on first use."""
-    if name in __all__:
+    """``udfs.checklist.check_threshold`` etc.: the Excel functions (``excel_checklist.__all__``, their
+    one list), loaded on first use."""
+    if not name.startswith("_"):
         from udfs import excel_checklist
 
-        return getattr(excel_checklist, name)
+        if name in excel_checklist.__all__:
+            return getattr(excel_checklist, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
