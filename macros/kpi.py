@@ -190,7 +190,7 @@ def _mean(values: pd.Series) -> float | None:
     """The mean, summed exactly (math.fsum): the same rows give the same figure in any order, so
     a store's rows pooled at HQ give exactly the single workbook's KPI (no last-digit drift)."""
     values = values.dropna()
-    return _fsum(values) / len(values) if len(values) else None
+    return math.fsum(values.to_numpy(dtype=float)) / len(values) if len(values) else None
 
 
 def _fsum(values: pd.Series) -> float:
