@@ -104,8 +104,57 @@ def parse_grid(
     first_row: int = 1,
 ) -> SheetData:
     """Parse ``grid`` (row 0 = the header row, at Excel row ``first_row``) against ``sheet``."""
-    problems: list[Problem] = []
     header = grid[0] if grid else []
+    body = grid[1:]
+    numbers, rows = [], []
+    blank_runs: list[int] = []
+    for i, row in enumerate(body):
+        if not any(row) and all(is_blank(v) for v in row):
+            blank_runs.append(first_row + 1 + i)
+            continue
+        numbers.append(first_row + 1 + i)
+        rows.append(row)
+    width = max((len(r) for r in grid), default=0)
+    raw = pd.DataFrame(rows, index=pd.Index(numbers, name="行号"), dtype=object)
+    return parse_rows(sheet, header, raw.index, blank_runs, width, GridColumns(raw), merged=merged,
+                      date1904=date1904, first_row=first_row)
+
+
+class GridColumns:
+    """A sheet's body as Python cell values (one object per cell), column by column."""
+
+    def __init__(self, raw: pd.DataFrame):
+        self.raw = raw
+
+    def values(self, j: int) -> pd.Series:
+        raw = self.raw
+        if j in raw.columns:
+            return raw[j]
+        return pd.Series([None] * len(raw), index=raw.index, dtype=object)
+
+    def typed(self, sheet: str, col: S.Column, j: int, date1904: bool):
+        """(typed Series, problems) for the cells of sheet column ``j`` read as ``col``."""
+        return _coerce(sheet, col, self.values(j), date1904)
+
+    def nonblank(self, j: int) -> pd.Series:
+        values = self.values(j)
+        return pd.Series(np.fromiter((not (v is None or v == "" or (v.__class__ is str and not v.strip()))
+                                      for v in values.tolist()), dtype=bool, count=len(values)),
+                         index=values.index)
+
+    def extra(self, j: int) -> list | None:
+        """The raw values of a column people added (blanks as None)."""
+        raw = self.raw
+        return [None if is_blank(v) else v for v in raw[j].tolist()] if j in raw.columns else None
+
+
+def parse_rows(sheet: S.Sheet, header: list, index: pd.Index, blank_runs: list[int], width: int, source,
+               *, merged=None, date1904: bool = False, first_row: int = 1) -> SheetData:
+    """Type a sheet's body against ``sheet``: ``header`` is the header row's values (at Excel row
+    ``first_row``), ``index`` the Excel rows read (blank rows left out, listed in ``blank_runs``) and
+    ``source`` gives their cells column by column (GridColumns, or workbook.columnar's Arrow
+    columns: the same rules, applied to whole columns)."""
+    problems: list[Problem] = []
     columns: dict[str, int] = {}
     for j, value in enumerate(header):
         text = str(value).strip() if not is_blank(value) else ""
@@ -128,38 +177,23 @@ def parse_grid(
         relayout = relayout or bool(missing)
         missing = []  # the program owns the layout: the next rebuild writes this version's
 
-    body = grid[1:]
-    numbers, rows = [], []
-    blank_runs: list[int] = []
-    for i, row in enumerate(body):
-        if not any(row) and all(is_blank(v) for v in row):
-            blank_runs.append(first_row + 1 + i)
-            continue
-        numbers.append(first_row + 1 + i)
-        rows.append(row)
-    last_row = numbers[-1] if numbers else first_row
+    last_row = int(index[-1]) if len(index) else first_row
     interior_blanks = [r for r in blank_runs if r < last_row]
     if interior_blanks:
         problems.append(Problem(sheet.name, interior_blanks[0], None, None,
                                 f"空行已跳过（{_ranges(interior_blanks)}）", NOTICE))
 
-    width = max((len(r) for r in grid), default=0)
-    raw = pd.DataFrame(rows, index=pd.Index(numbers, name="行号"), dtype=object)
-    frame = pd.DataFrame(index=raw.index)
+    frame = pd.DataFrame(index=index)
     nonblank: dict[str, pd.Series] = {}
     for col in sheet.columns:
         if col.header not in columns:
             continue
         j = columns[col.header]
-        values = raw[j] if j in raw.columns else pd.Series([None] * len(raw), index=raw.index,
-                                                          dtype=object)
-        typed, found = _coerce(sheet.name, col, values, date1904)
+        typed, found = source.typed(sheet.name, col, j, date1904)
         frame[col.header] = typed
         problems += found
         if col.owner in (S.FILL, S.REQUEST, S.ROW):
-            nonblank[col.header] = pd.Series(
-                np.fromiter((not (v is None or v == "" or (v.__class__ is str and not v.strip()))
-                             for v in values.tolist()), dtype=bool, count=len(values)), index=values.index)
+            nonblank[col.header] = source.nonblank(j)
 
     if relayout:
         for col in sheet.columns:
@@ -168,9 +202,8 @@ def parse_grid(
         frame = frame[sheet.headers]
     extras = None
     if extra_columns:
-        extras = pd.DataFrame({h: ([None if is_blank(v) else v for v in raw[j].tolist()]
-                                   if j in raw.columns else None) for h, j in extra_columns.items()},
-                              index=raw.index, dtype=object)
+        extras = pd.DataFrame({h: source.extra(j) for h, j in extra_columns.items()},
+                              index=index, dtype=object)
     problems += _merged_problems(sheet, merged or [], first_row, last_row)
     problems += _duplicate_keys(sheet, frame)
     problems += _time_order(sheet, frame)
@@ -343,6 +376,21 @@ def _coerce_datetime(sheet: str, col: S.Column, values: pd.Series, date1904: boo
             found.append(_problem(sheet, row, col, value, f"不是有效的{what} — 请使用 {example} 格式"))
             continue
         out[row] = parsed
+    return _checked_datetimes(sheet, col, out, found)
+
+
+def typed_datetimes(sheet: str, col: S.Column, out: pd.Series):
+    """``_coerce_datetime`` for a column holding only dates/datetimes and blanks (NaT), already
+    as datetime64[us] (a columnar read): the same blank and range rules, without a loop."""
+    found: list[Problem] = []
+    if col.required:
+        for row in out.index[out.isna().to_numpy()]:
+            _required(sheet, col, row, found)
+    return _checked_datetimes(sheet, col, out, found)
+
+
+def _checked_datetimes(sheet: str, col: S.Column, out: pd.Series, found: list[Problem]):
+    what = "日期" if col.kind == S.DATE else "日期时间"
     # Dates outside 1990–2100 are typing slips (a year of 1900 is Excel's zero date).
     odd = out.notna() & ((out < EARLIEST) | (out >= LATEST))
     for row in out.index[odd]:
@@ -379,6 +427,23 @@ def _coerce_number(sheet: str, col: S.Column, values: pd.Series):
             out[i], signed[i] = number_text(value)  # "85％" and "1,234" too (udfs.values)
         except NotANumber:
             found.append(_problem(sheet, row, col, value, "不是数字 — 请只填写数字"))
+    return _checked_numbers(sheet, col, values.index, out, signed, vals, found)
+
+
+def typed_numbers(sheet: str, col: S.Column, index: pd.Index, numbers: np.ndarray):
+    """``_coerce_number`` for a column holding only numbers and blanks (NaN), already as float64
+    (a columnar read): the same blank, range and integer rules, without a loop."""
+    found: list[Problem] = []
+    blank = np.isnan(numbers)
+    if col.required:
+        for row in index[blank]:
+            _required(sheet, col, row, found)
+    vals = numbers.astype(object)  # the values problems show: Python floats, as typed
+    return _checked_numbers(sheet, col, index, numbers.copy(), np.zeros(len(numbers), dtype=bool), vals, found)
+
+
+def _checked_numbers(sheet: str, col: S.Column, index: pd.Index, out: np.ndarray, signed: np.ndarray,
+                     vals: np.ndarray, found: list[Problem]):
     bad = np.zeros(len(vals), dtype=bool)
     with np.errstate(invalid="ignore"):
         if col.kind == S.PERCENT and (col.maximum is None or col.maximum <= 1):
@@ -395,10 +460,10 @@ def _coerce_number(sheet: str, col: S.Column, values: pd.Series):
         checks.append((np.isinf(out), "不是有效数字"))
     for mask, reason in checks:
         for i in np.flatnonzero(mask & ~bad):
-            found.append(_problem(sheet, values.index[i], col, vals[i], reason))
+            found.append(_problem(sheet, index[i], col, vals[i], reason))
         bad |= mask
     out[bad] = np.nan
-    return pd.Series(out, index=values.index, dtype="float64"), found
+    return pd.Series(out, index=index, dtype="float64"), found
 
 
 def _fmt(x: float | None) -> str:

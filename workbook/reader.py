@@ -100,7 +100,9 @@ def read_file(path: str | Path, sheets: Iterable[str] | None = None, *, cache: s
     return snapshot
 
 
-def _read_file(path: Path, sheets: Iterable[str] | None) -> Snapshot:
+def _read_file(path: Path, sheets: Iterable[str] | None, *, columns: bool = True) -> Snapshot:
+    """``columns``: parse a sheet column by column (workbook/columnar.py) where that gives what
+    the cell-by-cell read gives (False: every sheet cell by cell, which the tests compare with)."""
     from python_calamine import CalamineError, CalamineWorkbook
 
     stamp = FileStamp.of(path)
@@ -123,13 +125,29 @@ def _read_file(path: Path, sheets: Iterable[str] | None) -> Snapshot:
     if far:
         trimmed, dropped = _trimmed_copy(path, layouts, far)
         small = CalamineWorkbook.from_path(str(trimmed))
-    # python-calamine reads error cells (#N/A …) as empty text; find them in the XML meanwhile
-    # (zlib releases the GIL, so the scan runs beside the calamine parse). Each grid is parsed
-    # as soon as it is read, so only one sheet's raw cells are in memory at a time.
+    # python-calamine reads error cells (#N/A …) as empty text, and neither reader says which
+    # cells hold formulas; find them in the XML meanwhile (zlib releases the GIL, so the scan runs
+    # beside the parse). Each sheet is typed as soon as it is read: first column by column from
+    # fastexcel's Arrow arrays where that gives the same (workbook/columnar.py), else from
+    # python-calamine's cells; only one sheet's raw cells are in memory at a time.
+    from workbook import columnar
+
+    fast = columnar.open_book(path) if columns else None
     with ThreadPoolExecutor(max_workers=1) as pool:
         error_cells = pool.submit(_error_cells, path, names, present)
         try:
             for name in names:
+                layout = layouts.get(name)
+                if fast is not None and name not in dropped:
+                    loaded = columnar.load(fast, name)
+                    scan = error_cells.result().get(name)
+                    data = _parse_columns(S.sheet(name), loaded, scan, layout, date1904)
+                    del loaded
+                    if data is not None:
+                        out[name] = data
+                        if scan.formulas:
+                            mark_formulas(data, scan.formulas, scan.texts)
+                        continue
                 sheet = (small if name in dropped else book).get_sheet_by_name(name)
                 try:
                     grid = sheet.to_python(skip_empty_area=False) or [[]]
@@ -142,7 +160,6 @@ def _read_file(path: Path, sheets: Iterable[str] | None) -> Snapshot:
                 for (r, c), code in (scan.errors if scan else {}).items():
                     if r < len(grid) and c < len(grid[r]):
                         grid[r][c] = ExcelError(code)
-                layout = layouts.get(name)
                 out[name] = _parse_table(S.sheet(name), grid, layout, dropped.get(name, []), merged, date1904)
                 if scan and scan.formulas:
                     mark_formulas(out[name], scan.formulas, scan.texts)
@@ -151,6 +168,7 @@ def _read_file(path: Path, sheets: Iterable[str] | None) -> Snapshot:
             raise NotAWorkbook(path, _reason(exc)) from exc
         finally:
             book.close()
+            del fast
             if small is not None:
                 small.close()
             if trimmed is not None:
@@ -178,24 +196,32 @@ def _parse_table(sheet: S.Sheet, grid: list[list], layout: TableLayout | None, d
     """Parse the rows Excel counts as the table's: header, body (and what continues it)."""
     if layout is None:
         return parse_grid(sheet, grid, merged=merged, date1904=date1904)
+    return _table_rows(sheet, layout, dropped, len(grid), lambda i: _blank_row(grid[i]),
+                       lambda end: parse_grid(sheet, grid[layout.header_row - 1:end], merged=merged,
+                                              date1904=date1904, first_row=layout.header_row))
+
+
+def _table_rows(sheet: S.Sheet, layout: TableLayout, dropped: list[int], rows: int, blank, parse) -> SheetData:
+    """Which rows are the table's: ``rows`` is the number of rows read from row 1, ``blank(i)``
+    whether the 0-based row ``i`` is empty, ``parse(end)`` parses Excel rows header..``end``."""
     head = layout.header_row
     body_end = layout.body_end
-    end = min(len(grid), body_end)
+    end = min(rows, body_end)
     outside: list[int] = []
     if layout.totals == 0:
         # Rows typed below the table (LibreOffice and scripts do not grow tables) are still
         # tickets, across a few blank rows; the next write stretches the table over them.
         i = end
-        while i < len(grid) and i - end < CONTINUATION_GAP:
-            if not _blank_row(grid[i]):
+        while i < rows and i - end < CONTINUATION_GAP:
+            if not blank(i):
                 end = i + 1
             i += 1
     after = end + layout.totals if layout.totals and end == body_end else end
-    for i in range(after, len(grid)):
-        if not _blank_row(grid[i]):
+    for i in range(after, rows):
+        if not blank(i):
             outside.append(i + 1)
     outside = sorted(set(outside) | set(dropped))
-    data = parse_grid(sheet, grid[head - 1:end], merged=merged, date1904=date1904, first_row=head)
+    data = parse(end)
     data.table = layout
     data.outside_rows = outside
     # Rows right below the table are read as its rows; the next write stretches the table.
@@ -207,6 +233,25 @@ def _parse_table(sheet: S.Sheet, grid: list[list], layout: TableLayout | None, d
             f"表格「{layout.name}」之外还有内容（{_ranges(outside)}）— 程序不读取这些行；"
             "如是工单，请移入表格内（紧接表格最后一行填写），否则可忽略", WARNING))
     return data
+
+
+def _parse_columns(sheet: S.Sheet, loaded, scan: CellScan | None, layout: TableLayout | None,
+                   date1904: bool) -> SheetData | None:
+    """The sheet parsed column by column (workbook/columnar.py) where that gives what the
+    cell-by-cell read gives, else None."""
+    from workbook import columnar
+
+    head = layout.header_row if layout is not None else 1
+    if loaded is None or scan is None or scan.errors or scan.merged or scan.first_row != head:
+        return None
+    blank = columnar.eligible(sheet, loaded)
+    if blank is None:
+        return None
+    if layout is None:
+        return columnar.parse_sheet(sheet, loaded, head, None, blank, date1904)
+    # 0-based row i of the sheet is arrow row i - head (the arrays start below the header row)
+    return _table_rows(sheet, layout, [], head + len(blank), lambda i: bool(blank[i - head]),
+                       lambda end: columnar.parse_sheet(sheet, loaded, head, end, blank, date1904))
 
 
 def _blank_row(row: list) -> bool:
@@ -261,6 +306,7 @@ def _reason(exc: BaseException) -> str:
 
 _ERROR_CELL = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*?t="e"[^>]*>(?:<f[^>]*(?:/>|>.*?</f>))?<v>([^<]*)</v>',
                          re.S)
+_CELL_OPEN = re.compile(rb'<c r="[A-Z]+(\d+)"[^>]*?(/?)>')
 _FORMULA_CELL = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*>\s*<f\b')
 
 
@@ -409,6 +455,8 @@ class CellScan:
     formulas: set[tuple[int, int]] = field(default_factory=set)  # (row0, col0)
     # On sheets that may hold program formulas (workbook.formulas.FORMULA_COLUMNS): each formula's text.
     texts: dict[tuple[int, int], str] = field(default_factory=dict)
+    merged: bool = False  # the sheet has merged ranges (python-calamine lists them)
+    first_row: int | None = None  # Excel row of the first cell holding a value
 
 
 def _error_cells(path: Path, names: list[str], present: list[str] = ()) -> dict:
@@ -451,6 +499,13 @@ def _error_cells(path: Path, names: list[str], present: list[str] = ()) -> dict:
                     if not chunk:
                         break
                     window = tail + chunk
+                    if found.first_row is None:
+                        for m in _CELL_OPEN.finditer(window):
+                            if not m.group(2):
+                                found.first_row = int(m.group(1))
+                                break
+                    if b"<mergeCell " in window:
+                        found.merged = True
                     if b't="e"' in window:
                         for c, r, v in _ERROR_CELL.findall(window):
                             found.errors[(int(r) - 1, col_index(c))] = v.decode()
@@ -462,8 +517,7 @@ def _error_cells(path: Path, names: list[str], present: list[str] = ()) -> dict:
                         for c, r in _FORMULA_CELL.findall(window):
                             found.formulas.add((int(r) - 1, col_index(c)))
                     tail = window[-8192:]  # a cell cut by the chunk boundary is found next time
-            if found.errors or found.formulas:
-                out[name] = found
+            out[name] = found
     finally:
         pkg.close()
     return out
