@@ -176,3 +176,15 @@ def test_generated_workbooks_read_the_same(spec, tmp_path_factory):
         assert str(again.value) == str(exc)
         return
     assert_same_snapshot(old, reader._read_file(path, None))
+
+
+@pytest.mark.parametrize("value, by_column", [(dt.time(12, 0), False), (-1e8, False), (3e6, False),
+                                              (2.9e6, True)])
+def test_date_serials_out_of_range_read_the_same(demo_book, value, by_column):
+    """A time of day (serial below 1) in a datetime column, serials past year 9999 or before year 1:
+    python-calamine gives a time or the number itself, so the sheet is read cell by cell; year 9839
+    is a date to both. Each is one problem on its row."""
+    path = _edited(demo_book, lambda wb: setattr(_cell(wb[S.INTAKE.name], "受理时间", 3), "value", value))
+    old, new, typed = read_both(path)
+    assert (S.INTAKE.name in typed) == by_column
+    assert [row for row, *_ in _problems(new, S.INTAKE.name, "受理时间")].count(3) == 1

@@ -88,13 +88,13 @@ _LAST_MOMENT = np.datetime64("9999-01-01")
 
 
 def _moments_fit(arr) -> bool:
+    import pyarrow as pa
     import pyarrow.compute as pc
 
     if arr.null_count == len(arr):
         return True
-    span = pc.min_max(arr)
-    low = np.datetime64(span["min"].as_py(), "ms")
-    high = np.datetime64(span["max"].as_py(), "ms")
+    span = pc.min_max(arr.cast(pa.int64()))  # units since 1970 (as_py fails past year 9999)
+    low, high = (np.datetime64(span[k].as_py(), arr.type.unit) for k in ("min", "max"))
     return low >= _FIRST_MOMENT and high < _LAST_MOMENT
 
 
