@@ -34,6 +34,7 @@ D = dt.datetime
     "13812345678", "+86 138 1234 5678", "+8613812345678", "0086-138-1234-5678", "0086 13812345678",
     "8613812345678", "138-1234-5678", "138 1234 5678", "(+86)138.1234.5678", 13812345678.0, 13812345678,
     "＋８６　１３８１２３４５６７８",  # full-width, as an IME types it
+    " 13812345678 ", "１３８１２３４５６７８",  # spaces around it; full-width digits without a prefix
 ])
 def test_every_spelling_of_one_mobile_is_one_key(typed):
     assert phone_key(typed) == "13812345678"

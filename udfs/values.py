@@ -301,7 +301,12 @@ def parse_phone(value: Any) -> Phone | None:
         return _parse_phone(value)
 
 
+_PLAIN_MOBILE = re.compile(r"1[3-9][0-9]{9}")  # ASCII digits only: what most cells hold
+
+
 def _parse_phone(value: Any) -> Phone | None:
+    if value.__class__ is str and _PLAIN_MOBILE.fullmatch(value):
+        return Phone(MOBILE, value)  # the common cell, as the general path below would read it
     text = phone_text(value)
     if text is None:
         return None
