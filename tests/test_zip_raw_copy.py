@@ -51,3 +51,52 @@ def test_a_raw_copy_is_byte_identical_and_reads_back():
         for info in src.infolist():  # the compressed bytes were not recompressed
             assert copied[info.filename].compress_size == info.compress_size
             assert copied[info.filename].compress_type == zipfile.ZIP_DEFLATED
+
+
+def _zip_of(parts: dict[str, bytes]) -> bytes:
+    source = io.BytesIO()
+    with zipfile.ZipFile(source, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    return source.getvalue()
+
+
+def test_a_streamed_sheet_is_rewritten_with_its_new_content_and_a_true_crc(tmp_path):
+    from workbook.xlsx_zip import rewrite_zip
+
+    src = tmp_path / "in.xlsx"
+    src.write_bytes(_zip_of(PARTS))
+    dst = tmp_path / "out.xlsx"
+    sheet = "xl/worksheets/sheet1.xml"
+
+    def upper_rows(reader, writer):  # a transform that changes every row, read and written in pieces
+        while chunk := reader.read(1 << 10):
+            writer.write(chunk.replace(b"<row/>", b"<row></row>"))
+
+    rewrite_zip(src, dst, {}, {}, set(), {sheet: upper_rows})
+    with zipfile.ZipFile(dst) as out:
+        assert out.testzip() is None  # zipfile's own CRC check of every member
+        assert out.read(sheet) == b"<sheetData>" + b"<row></row>" * 5000 + b"</sheetData>"
+        assert out.read("docProps/app.xml") == PARTS["docProps/app.xml"]
+        assert out.getinfo(sheet).compress_type == zipfile.ZIP_DEFLATED
+
+
+def test_a_sheet_whose_compressed_bytes_are_damaged_is_refused_not_passed_on(tmp_path):
+    from workbook.xlsx_zip import rewrite_zip
+
+    sheet = "xl/worksheets/sheet1.xml"
+    parts = {sheet: bytes(range(256)) * 400}  # incompressible enough that a flipped byte is in data
+    data = bytearray(_zip_of(parts))
+    with zipfile.ZipFile(io.BytesIO(bytes(data))) as z:
+        info = z.getinfo(sheet)
+        start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    data[start + info.compress_size // 2] ^= 0x01
+    src = tmp_path / "in.xlsx"
+    src.write_bytes(bytes(data))
+
+    def copy(reader, writer):
+        while chunk := reader.read(1 << 12):
+            writer.write(chunk)
+
+    with pytest.raises(zipfile.BadZipFile):
+        rewrite_zip(src, tmp_path / "out.xlsx", {}, {}, set(), {sheet: copy})
