@@ -9,9 +9,9 @@ then review the diff of ``tests/golden/`` like any other change.
 
 What is compared (XlsxWriter-style: the whole file, known noise stripped): every byte outside the
 charts, and inside each ``<svg>`` its structure, text (titles, labels, values), colours and
-styles. Only geometry — path data, coordinates, sizes, transforms and the ids matplotlib derives
-from them — is masked, because it moves with the matplotlib version and the fonts it measured
-text with. That the SVG itself is deterministic (same bytes on every run, no date) is tested in
+styles. Only geometry — path data, coordinates, sizes, transforms and ids
+— is masked, because it moves with any change of layout; the text
+widths are estimated. That the SVG itself is deterministic (same bytes on every run, no date) is tested in
 tests/test_reports.py.
 """
 

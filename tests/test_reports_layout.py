@@ -99,7 +99,7 @@ def test_the_evaluation_chart_draws_each_customer_figure_on_its_own_axis(demo_te
     html = render_report(book, kind="evaluation", out=tmp_path / "e.html", now=NOW).read_text("utf-8")
     chart = _section(html, 'id="evaluation-cx"', "</figure>")
     wide = _section(chart, 'class="wide-view"', "</svg>")
-    # Four panels, each titled with its own unit (matplotlib writes one axes group per panel).
+    # Four panels, each titled with its own unit (one axes group per panel).
     for title in ("CSAT（%）", "投诉重复率（%）", "满意度得分（分）", "NPS（分）"):
         assert title in wide
     assert len(re.findall(r'<g id="evaluation-cx-axes_\d+"', wide)) == 4
