@@ -20,15 +20,21 @@ except ImportError:  # a platform without its wheel: zlib, slower, same bytes on
 
 SHEET_LEVEL = 1  # big sheets: fast deflate; with ISA-L, level 1 is as small as zlib's level 1
 
-def copy_raw(src: zipfile.ZipFile, info: zipfile.ZipInfo, dst: zipfile.ZipFile) -> None:
-    """Copy one member's compressed bytes as they are (no inflate/deflate round trip)."""
+def data_offset(src: zipfile.ZipFile, info: zipfile.ZipInfo) -> int:
+    """Where ``info``'s compressed bytes start in ``src`` (after its local header)."""
     fp = src.fp
     fp.seek(info.header_offset)
     header = fp.read(30)
     if header[:4] != b"PK\x03\x04":
         raise zipfile.BadZipFile(f"bad local header for {info.filename}")
     name_len, extra_len = struct.unpack("<HH", header[26:30])
-    fp.seek(info.header_offset + 30 + name_len + extra_len)
+    return info.header_offset + 30 + name_len + extra_len
+
+
+def copy_raw(src: zipfile.ZipFile, info: zipfile.ZipInfo, dst: zipfile.ZipFile) -> None:
+    """Copy one member's compressed bytes as they are (no inflate/deflate round trip)."""
+    fp = src.fp
+    fp.seek(data_offset(src, info))
     raw = fp.read(info.compress_size)
     clone = zipfile.ZipInfo(info.filename, info.date_time)
     clone.compress_type = info.compress_type
@@ -101,14 +107,8 @@ class InflatedMember:
     (as zipfile does: a damaged file is refused, never patched and passed on)."""
 
     def __init__(self, src: zipfile.ZipFile, info: zipfile.ZipInfo):
-        fp = src.fp
-        fp.seek(info.header_offset)
-        header = fp.read(30)
-        if header[:4] != b"PK\x03\x04":
-            raise zipfile.BadZipFile(f"bad local header for {info.filename}")
-        name_len, extra_len = struct.unpack("<HH", header[26:30])
-        self._fp = fp
-        self._pos = info.header_offset + 30 + name_len + extra_len
+        self._fp = src.fp
+        self._pos = data_offset(src, info)
         self._left = info.compress_size
         self._info = info
         self._inflate = deflate_lib.decompressobj(-15)
